@@ -1,0 +1,36 @@
+# Execora: two commands on a fresh machine — `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run test bench openapi lint stop clean
+
+help:
+	@echo "make run      start PostgreSQL + Redis privately, migrate, run execora with a demo tenant"
+	@echo "make test     start private services, run the whole test suite, stop them"
+	@echo "make bench    queue benchmark: execora vs BullMQ on one private Redis"
+	@echo "make openapi  regenerate openapi/execora.yaml"
+	@echo "make lint     rustfmt and clippy, warnings as errors"
+	@echo "make stop     stop the services make run started"
+
+run:
+	scripts/run-dev
+
+test:
+	scripts/test
+
+bench:
+	scripts/bench
+
+openapi:
+	cargo run --quiet -- openapi > openapi/execora.yaml
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+stop:
+	scripts/services stop dev
+
+clean: stop
+	scripts/services stop test
+	cargo clean

@@ -1,0 +1,210 @@
+//! `/api/v1/jobs`: read, list, retry and cancel jobs of the caller's tenant.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    job_view::{JobStateView, JobView, preferred_wait, wait_for_job},
+    security::BearerAuth,
+};
+use crate::{
+    app::App,
+    domain::jobs::{self, JobFilter},
+    error::ApiError,
+    workflows::hub::Hub,
+};
+use poem::web::Data;
+
+pub struct JobsApi;
+
+/// A page of jobs, newest first.
+#[derive(Object)]
+struct JobPage {
+    items: Vec<JobView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum JobAccepted {
+    /// Accepted; the job runs in the background (poll it, or follow `/ws`).
+    #[oai(status = 202)]
+    Accepted(Json<JobView>),
+    /// Finished within the `Prefer: wait` time.
+    #[oai(status = 200)]
+    Finished(Json<JobView>),
+}
+
+fn encode_cursor(j: &JobView) -> String {
+    format!("{}_{}", j.created_at.timestamp_micros(), j.id)
+}
+
+fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let (micros, id) = c.split_once('_')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        id.parse().ok()?,
+    ))
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]
+impl JobsApi {
+    /// Read one job: state, attempts, per-attempt errors and result.
+    #[oai(path = "/jobs/:id", method = "get", operation_id = "getJob")]
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, ApiError> {
+        let job = jobs::get(&app.0.pool, auth.0.tenant_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("job"))?;
+        Ok(Json(job.into()))
+    }
+
+    /// List the tenant's jobs, newest first, filtered by workflow and state.
+    #[oai(path = "/jobs", method = "get", operation_id = "listJobs")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        workflow: Query<Option<String>>,
+        state: Query<Option<JobStateView>>,
+        /// Page size, 1 to 100 (default 20).
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<JobPage>, ApiError> {
+        let limit = limit.0.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::unprocessable(
+                "invalid_limit",
+                "limit must be between 1 and 100",
+            ));
+        }
+        let before = match cursor.0.as_deref() {
+            None => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::unprocessable("invalid_cursor", "cursor is not one this API returned")
+            })?),
+        };
+        let filter = JobFilter {
+            workflow: workflow.0,
+            state: state.0.map(Into::into),
+            before,
+            limit: limit + 1,
+        };
+        let mut rows: Vec<JobView> = jobs::list(&app.0.pool, auth.0.tenant_id, &filter)
+            .await?
+            .into_iter()
+            .map(JobView::from)
+            .collect();
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(Json(JobPage {
+            items: rows,
+            next_cursor,
+        }))
+    }
+
+    /// Run a failed or dead job again from the step that failed.
+    #[oai(path = "/jobs/:id/retry", method = "post", operation_id = "retryJob")]
+    async fn retry(
+        &self,
+        app: Data<&App>,
+        hub: Data<&Hub>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Prefer")] prefer: Header<Option<String>>,
+    ) -> Result<JobAccepted, ApiError> {
+        if !auth.0.role.can_operate_jobs() {
+            return Err(ApiError::forbidden("only owners and managers retry jobs"));
+        }
+        let tenant = auth.0.tenant_id;
+        let Some(job) = jobs::requeue_by_operator(&app.0.pool, tenant, id.0).await? else {
+            return match jobs::get(&app.0.pool, tenant, id.0).await? {
+                None => Err(ApiError::not_found("job")),
+                Some(j) => Err(ApiError::conflict(
+                    "job_not_retryable",
+                    format!("a {} job cannot be retried", j.state),
+                )),
+            };
+        };
+        app.0.queue.repush(&job).await.map_err(|e| {
+            tracing::error!(error = %e, "retry push failed");
+            ApiError::unavailable(
+                "the queue is unavailable; the job will be pushed again automatically",
+            )
+        })?;
+        respond(
+            app.0,
+            hub.0,
+            tenant,
+            job.id,
+            prefer.0.as_deref(),
+            job.into(),
+        )
+        .await
+    }
+
+    /// Cancel a job that has not started, or is waiting to retry.
+    #[oai(path = "/jobs/:id/cancel", method = "post", operation_id = "cancelJob")]
+    async fn cancel(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, ApiError> {
+        if !auth.0.role.can_operate_jobs() {
+            return Err(ApiError::forbidden("only owners and managers cancel jobs"));
+        }
+        let tenant = auth.0.tenant_id;
+        match jobs::cancel(&app.0.pool, tenant, id.0).await? {
+            Some(job) => {
+                app.0
+                    .queue
+                    .announce(job.id, tenant, "cancelled", serde_json::json!({}))
+                    .await;
+                Ok(Json(job.into()))
+            }
+            None => match jobs::get(&app.0.pool, tenant, id.0).await? {
+                None => Err(ApiError::not_found("job")),
+                Some(j) => Err(ApiError::conflict(
+                    "job_not_cancellable",
+                    format!("a {} job cannot be cancelled", j.state),
+                )),
+            },
+        }
+    }
+}
+
+/// 202 with the job, or (with `Prefer: wait=N`) 200 with the finished job if it
+/// finished in time.
+pub async fn respond(
+    app: &App,
+    hub: &Hub,
+    tenant: Uuid,
+    id: Uuid,
+    prefer: Option<&str>,
+    accepted: JobView,
+) -> Result<JobAccepted, ApiError> {
+    let Some(wait) = preferred_wait(prefer) else {
+        return Ok(JobAccepted::Accepted(Json(accepted)));
+    };
+    match wait_for_job(&app.pool, hub, tenant, id, wait).await? {
+        Some(job) if job.state().is_terminal() => Ok(JobAccepted::Finished(Json(job.into()))),
+        Some(job) => Ok(JobAccepted::Accepted(Json(job.into()))),
+        None => Ok(JobAccepted::Accepted(Json(accepted))),
+    }
+}

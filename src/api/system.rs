@@ -1,0 +1,83 @@
+//! Liveness, readiness and metrics: what load balancers and Prometheus ask.
+
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    payload::{Json, PlainText},
+};
+
+use super::ApiTags;
+use crate::app::App;
+use poem::web::Data;
+
+pub struct SystemApi;
+
+#[derive(Object)]
+struct Health {
+    status: String,
+}
+
+#[derive(Object)]
+struct Readiness {
+    /// `ok` when every dependency answered.
+    status: String,
+    postgres: String,
+    redis: String,
+}
+
+#[derive(ApiResponse)]
+enum ReadyResponse {
+    /// Postgres and Redis answered.
+    #[oai(status = 200)]
+    Ready(Json<Readiness>),
+    /// At least one dependency did not answer; the body says which.
+    #[oai(status = 503)]
+    NotReady(Json<Readiness>),
+}
+
+#[OpenApi(tag = "ApiTags::System")]
+impl SystemApi {
+    /// Is the process alive?
+    #[oai(path = "/health", method = "get", operation_id = "health")]
+    async fn health(&self) -> Json<Health> {
+        Json(Health {
+            status: "ok".into(),
+        })
+    }
+
+    /// Can the process serve requests (Postgres and Redis reachable)?
+    #[oai(path = "/ready", method = "get", operation_id = "ready")]
+    async fn ready(&self, app: Data<&App>) -> ReadyResponse {
+        let timeout = std::time::Duration::from_secs(2);
+        let pg = tokio::time::timeout(timeout, sqlx::query("select 1").execute(&app.0.pool)).await;
+        let postgres = match pg {
+            Ok(Ok(_)) => "ok".to_string(),
+            _ => "unreachable".to_string(),
+        };
+        let mut conn = app.0.redis.clone();
+        let ping =
+            tokio::time::timeout(timeout, redis::cmd("PING").query_async::<String>(&mut conn))
+                .await;
+        let redis = match ping {
+            Ok(Ok(_)) => "ok".to_string(),
+            _ => "unreachable".to_string(),
+        };
+        let ok = postgres == "ok" && redis == "ok";
+        let body = Readiness {
+            status: if ok { "ok" } else { "unavailable" }.into(),
+            postgres,
+            redis,
+        };
+        if ok {
+            ReadyResponse::Ready(Json(body))
+        } else {
+            ReadyResponse::NotReady(Json(body))
+        }
+    }
+
+    /// Prometheus metrics (text exposition format).
+    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
+    async fn metrics(&self, app: Data<&App>) -> PlainText<String> {
+        super::queue_depth::refresh(app.0).await;
+        PlainText(app.0.metrics.render())
+    }
+}

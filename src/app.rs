@@ -1,0 +1,120 @@
+//! The shared state of a process, built once from settings and passed down.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+
+use crate::{
+    auth::{jwt::TokenService, keys::SigningKey},
+    config::Settings,
+    db,
+    resilience::KNOWN_BREAKERS,
+    telemetry::Metrics,
+    workflows::{
+        events::EventBus,
+        hub::Hub,
+        queue::JobQueue,
+        registry::{self, StepDeps},
+        runtime::Runtime,
+        spec::WorkflowSpecs,
+    },
+};
+
+/// Everything handlers and workers share. Clone is cheap (handles and `Arc`s).
+#[derive(Clone)]
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub pool: PgPool,
+    pub redis: ConnectionManager,
+    pub redis_client: redis::Client,
+    pub tokens: Arc<TokenService>,
+    pub metrics: Arc<Metrics>,
+    pub queue: JobQueue,
+    pub runtime: Arc<Runtime>,
+}
+
+impl App {
+    /// Connects to Postgres and Redis, loads keys and workflow specs.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let code = registry::all();
+        let specs = WorkflowSpecs::load(
+            &settings.workflows_dir,
+            &registry::step_names(&code),
+            KNOWN_BREAKERS,
+        )?;
+        let tokens = Arc::new(load_tokens(&settings)?);
+        let pool = db::connect(&settings).await?;
+        if settings.migrate_on_start {
+            db::migrate(settings.database_url.expose_secret()).await?;
+        }
+        let redis_client = redis::Client::open(settings.redis_url.expose_secret().to_string())
+            .context("REDIS_URL is not a valid Redis URL")?;
+        // apalis-redis's own connect() uses a 500 ms response timeout that turns a slow
+        // moment under load into a fatal worker error (apalis-redis #76).
+        let cfg = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(std::time::Duration::from_secs(10)))
+            .set_connection_timeout(Some(std::time::Duration::from_secs(5)));
+        let redis = redis_client
+            .get_connection_manager_with_config(cfg)
+            .await
+            .context("cannot connect to Redis (REDIS_URL)")?;
+        let metrics = Arc::new(Metrics::new()?);
+        let events = EventBus::new(
+            redis.clone(),
+            &settings.redis_namespace,
+            settings.events.stream_max_len,
+            settings.events.ttl_secs,
+        );
+        let queue = JobQueue::new(
+            pool.clone(),
+            redis.clone(),
+            &specs,
+            &settings.redis_namespace,
+            &settings.jobs,
+            events.clone(),
+            metrics.clone(),
+        );
+        let deps = StepDeps {
+            pool: pool.clone(),
+            events,
+            metrics: metrics.clone(),
+        };
+        let runtime = Runtime::new(specs, code, queue.clone(), deps);
+        Ok(Self {
+            settings: Arc::new(settings),
+            pool,
+            redis,
+            redis_client,
+            tokens,
+            metrics,
+            queue,
+            runtime,
+        })
+    }
+
+    /// Starts this process's event subscription (servers only).
+    pub fn start_hub(&self) -> Hub {
+        Hub::start(self.redis_client.clone(), self.queue.events())
+    }
+}
+
+/// The signing key: configured, or (development only) generated under the data dir.
+pub fn load_tokens(settings: &Settings) -> anyhow::Result<TokenService> {
+    let pem = settings.jwt.private_key.expose_secret();
+    let key = if !pem.is_empty() {
+        SigningKey::from_pem(pem)?
+    } else if settings.production() {
+        anyhow::bail!("EXECORA_JWT_PRIVATE_KEY is required in the production profile");
+    } else {
+        SigningKey::load_or_generate(&settings.data_dir)?
+    };
+    TokenService::new(
+        &key,
+        &settings.jwt.issuer,
+        &settings.jwt.audience,
+        settings.jwt.access_ttl_secs,
+    )
+}

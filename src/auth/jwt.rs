@@ -1,0 +1,177 @@
+//! Access tokens: EdDSA JWTs with `kid`, checked per CONTRACTS.md S1.
+//!
+//! Verification fixes the algorithm (never read from the token), picks the key by `kid`
+//! from the configured set only, requires `exp`, `nbf`, `iss`, `aud`, `sub`, and checks the
+//! `typ` header so no other kind of JWT passes as an access token.
+
+use std::collections::HashMap;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Principal, Role, keys::SigningKey};
+
+/// RFC 9068's media type for access tokens, in the `typ` header.
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    aud: String,
+    sub: Uuid,
+    /// The tenant: the business this user acts for.
+    tid: Uuid,
+    role: Role,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    jti: Uuid,
+}
+
+/// Why a token was refused; never shown to the client beyond "unauthorized".
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("token header unreadable")]
+    Header,
+    #[error("wrong token type")]
+    Type,
+    #[error("unknown key id")]
+    UnknownKey,
+    #[error("token rejected: {0}")]
+    Rejected(#[from] jsonwebtoken::errors::Error),
+}
+
+/// Issues and verifies access tokens. Cheap to share behind an `Arc`.
+pub struct TokenService {
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+    signing_kid: String,
+    encoding: EncodingKey,
+    decoding: HashMap<String, DecodingKey>,
+    validation: Validation,
+}
+
+impl TokenService {
+    pub fn new(
+        key: &SigningKey,
+        issuer: &str,
+        audience: &str,
+        ttl_secs: u64,
+    ) -> anyhow::Result<Self> {
+        let encoding = EncodingKey::from_ed_pem(key.pem_bytes())?;
+        let mut decoding = HashMap::new();
+        decoding.insert(
+            key.kid.clone(),
+            DecodingKey::from_ed_components(&key.public_x)?,
+        );
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Ok(Self {
+            issuer: issuer.to_string(),
+            audience: audience.to_string(),
+            ttl_secs: i64::try_from(ttl_secs).unwrap_or(900),
+            signing_kid: key.kid.clone(),
+            encoding,
+            decoding,
+            validation,
+        })
+    }
+
+    /// Signs an access token for a user of a tenant; returns it with its expiry.
+    pub fn issue(&self, tenant_id: Uuid, user_id: Uuid, role: Role) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id,
+            tid: tenant_id,
+            role,
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_secs,
+            jti: Uuid::new_v4(),
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.signing_kid.clone());
+        header.typ = Some(ACCESS_TOKEN_TYP.to_string());
+        Ok(jsonwebtoken::encode(&header, &claims, &self.encoding)?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Header)?;
+        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+            return Err(TokenError::Type);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = self.decoding.get(&kid).ok_or(TokenError::UnknownKey)?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)?;
+        Ok(Principal {
+            tenant_id: data.claims.tid,
+            user_id: data.claims.sub,
+            role: data.claims.role,
+            expires_at: data.claims.exp,
+        })
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(dir: &str) -> TokenService {
+        let path = std::env::temp_dir().join(format!("execora-jwt-{dir}-{}", std::process::id()));
+        let key = SigningKey::load_or_generate(&path).unwrap();
+        TokenService::new(&key, "execora", "execora-api", 60).unwrap()
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_the_tenant() {
+        let svc = service("a");
+        let (t, u) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = svc.issue(t, u, Role::Manager).unwrap();
+        let p = svc.verify(&token).unwrap();
+        assert_eq!((p.tenant_id, p.user_id, p.role), (t, u, Role::Manager));
+    }
+
+    #[test]
+    fn tokens_from_another_key_are_refused() {
+        let token = service("b")
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::Owner)
+            .unwrap();
+        assert!(matches!(
+            service("c").verify(&token),
+            Err(TokenError::UnknownKey)
+        ));
+    }
+
+    #[test]
+    fn tampered_and_unsigned_tokens_are_refused() {
+        let svc = service("d");
+        let token = svc
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::Staff)
+            .unwrap();
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged_claims = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"role":"owner"}"#,
+        );
+        parts[1] = &forged_claims;
+        assert!(svc.verify(&parts.join(".")).is_err());
+        let none_header = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"alg":"none","typ":"at+jwt","kid":"x"}"#,
+        );
+        let unsigned = format!("{none_header}.{}.", token.split('.').nth(1).unwrap());
+        assert!(svc.verify(&unsigned).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! Who is calling: access-token verification and issuing, and the tenant context.
+//!
+//! A verified token becomes a [`Principal`]: the tenant (business) every query is scoped
+//! by, the user, and the role. Handlers take a `Principal`, never raw claims.
+
+pub mod jwt;
+pub mod keys;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a user may do; the permission table grows with the accounts issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, poem_openapi::Enum)]
+#[serde(rename_all = "lowercase")]
+#[oai(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Manager,
+    Staff,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Self::Owner),
+            "manager" => Some(Self::Manager),
+            "staff" => Some(Self::Staff),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Manager => "manager",
+            Self::Staff => "staff",
+        }
+    }
+    /// Operators' actions on jobs (retry, cancel) are for owners and managers.
+    pub fn can_operate_jobs(self) -> bool {
+        matches!(self, Self::Owner | Self::Manager)
+    }
+}
+
+/// The verified caller of a request or WebSocket session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+    /// Expiry of the token that proved this, as Unix seconds.
+    pub expires_at: i64,
+}

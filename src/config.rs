@@ -1,0 +1,374 @@
+//! Layered settings: built-in defaults < optional `execora.toml` < environment.
+//!
+//! Every setting has one dotted key (its place in `execora.toml`) and one environment
+//! variable; [`SETTINGS`] is that table, and `docs/configuration.md` is generated from it.
+//! Secrets are [`SecretString`]s and may instead be given as `NAME_FILE` (a path whose
+//! contents are the secret), so they never have to sit in an environment dump.
+//! Loading fails with one line naming the offending setting.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// How a raw environment string becomes a TOML value before typed deserialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Secret,
+    Integer,
+    Bool,
+}
+
+/// One documented setting: where it lives in the file, its variable, its kind, its default.
+#[derive(Debug)]
+pub struct Setting {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! settings {
+    ($( $key:literal, $env:literal, $kind:ident, $default:literal, $doc:literal; )*) => {
+        /// Every setting Execora reads, in the order the reference documents them.
+        pub const SETTINGS: &[Setting] = &[
+            $( Setting { key: $key, env: $env, kind: Kind::$kind, default: $default, doc: $doc }, )*
+        ];
+    };
+}
+
+settings! {
+    "profile", "EXECORA_PROFILE", Text, "development", "`development` or `production`; production refuses generated keys and missing secrets.";
+    "listen", "EXECORA_LISTEN", Text, "127.0.0.1:8080", "Address the HTTP server binds.";
+    "database_url", "DATABASE_URL", Secret, "", "PostgreSQL URL (required).";
+    "database_max_connections", "EXECORA_DATABASE_MAX_CONNECTIONS", Integer, "20", "Pool size per process.";
+    "redis_url", "REDIS_URL", Secret, "", "Redis URL (required).";
+    "redis_namespace", "EXECORA_REDIS_NAMESPACE", Text, "execora", "Prefix of every Redis key and queue, so several deployments or tests share one Redis.";
+    "data_dir", "EXECORA_DATA_DIR", Text, "data", "Directory for development keys and local files.";
+    "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
+    "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
+    "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for printed links.";
+    "jwt.issuer", "EXECORA_JWT_ISSUER", Text, "execora", "`iss` of access tokens, checked exactly.";
+    "jwt.audience", "EXECORA_JWT_AUDIENCE", Text, "execora-api", "`aud` of access tokens, checked exactly.";
+    "jwt.private_key", "EXECORA_JWT_PRIVATE_KEY", Secret, "", "Ed25519 PKCS#8 PEM signing key; development generates one under the data directory.";
+    "jwt.access_ttl_secs", "EXECORA_JWT_ACCESS_TTL_SECS", Integer, "900", "Lifetime of access tokens.";
+    "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
+    "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
+    "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
+    "jobs.heartbeat_secs", "EXECORA_JOBS_HEARTBEAT_SECS", Integer, "3", "Worker heartbeat; a dead worker's jobs move on after heartbeat x missed.";
+    "jobs.missed_heartbeats", "EXECORA_JOBS_MISSED_HEARTBEATS", Integer, "3", "Missed heartbeats before a worker counts as dead.";
+    "jobs.batch_size", "EXECORA_JOBS_BATCH_SIZE", Integer, "16", "Jobs fetched per poll.";
+    "jobs.retention_secs", "EXECORA_JOBS_RETENTION_SECS", Integer, "604800", "How long finished jobs are kept (Postgres records and Redis data).";
+    "jobs.cleanup_interval_secs", "EXECORA_JOBS_CLEANUP_INTERVAL_SECS", Integer, "300", "How often finished jobs past retention are removed.";
+    "jobs.requeue_after_secs", "EXECORA_JOBS_REQUEUE_AFTER_SECS", Integer, "60", "A queued job not picked up for this long is pushed again (idempotently).";
+    "jobs.shutdown_timeout_secs", "EXECORA_JOBS_SHUTDOWN_TIMEOUT_SECS", Integer, "30", "Time in-flight jobs get to finish on shutdown.";
+    "jobs.probe_enabled", "EXECORA_JOBS_PROBE_ENABLED", Bool, "true", "Expose the diagnostic `probe` workflow (always off in production).";
+    "events.stream_max_len", "EXECORA_EVENTS_STREAM_MAX_LEN", Integer, "1000", "Events kept per job for replay.";
+    "events.ttl_secs", "EXECORA_EVENTS_TTL_SECS", Integer, "3600", "How long a job's events stay replayable.";
+    "log.format", "EXECORA_LOG_FORMAT", Text, "auto", "`json`, `pretty` or `auto` (json in production).";
+}
+
+/// The whole configuration, typed. Fields mirror [`SETTINGS`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub profile: Profile,
+    pub listen: SocketAddr,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub redis_url: SecretString,
+    pub redis_namespace: String,
+    pub data_dir: PathBuf,
+    pub workflows_dir: PathBuf,
+    pub migrate_on_start: bool,
+    pub public_url: String,
+    pub jwt: JwtSettings,
+    pub whatsapp: WhatsAppSettings,
+    pub jobs: JobSettings,
+    pub events: EventSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub private_key: SecretString,
+    pub access_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WhatsAppSettings {
+    pub verify_token: SecretString,
+    pub app_secret: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub poll_interval_ms: u64,
+    pub heartbeat_secs: u64,
+    pub missed_heartbeats: usize,
+    pub batch_size: usize,
+    pub retention_secs: u64,
+    pub cleanup_interval_secs: u64,
+    pub requeue_after_secs: u64,
+    pub shutdown_timeout_secs: u64,
+    pub probe_enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    pub stream_max_len: usize,
+    pub ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+}
+
+impl JobSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms.max(1))
+    }
+}
+
+/// A configuration problem, phrased as the one line start-up prints.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Loads defaults, then `execora.toml` (or `EXECORA_CONFIG`), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("EXECORA_CONFIG").unwrap_or_else(|_| "execora.toml".into());
+        let file_text = match std::fs::read_to_string(&file) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ConfigError(format!("cannot read {file}: {e}"))),
+        };
+        Self::from_sources(file_text.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from a file's text and an environment lookup; pure, for tests.
+    pub fn from_sources(
+        file_text: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = toml::Table::new();
+        for setting in SETTINGS {
+            let value = typed_value(setting, setting.default)?;
+            insert_dotted(&mut table, setting.key, value);
+        }
+        if let Some(text) = file_text {
+            let file: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("execora.toml is not valid TOML: {e}")))?;
+            merge(&mut table, file);
+        }
+        for setting in SETTINGS {
+            if let Some(raw) = env_value(setting, &env)? {
+                insert_dotted(&mut table, setting.key, typed_value(setting, &raw)?);
+            }
+        }
+        let settings: Settings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(e.message().to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        if self.database_url.expose_secret().is_empty() {
+            return Err(ConfigError("DATABASE_URL is not set".into()));
+        }
+        if self.redis_url.expose_secret().is_empty() {
+            return Err(ConfigError("REDIS_URL is not set".into()));
+        }
+        if self.redis_namespace.is_empty() || self.redis_namespace.contains(':') {
+            return Err(ConfigError(
+                "EXECORA_REDIS_NAMESPACE must be non-empty and contain no ':'".into(),
+            ));
+        }
+        if self.production() {
+            for (name, secret) in [
+                ("EXECORA_JWT_PRIVATE_KEY", &self.jwt.private_key),
+                ("EXECORA_WHATSAPP_APP_SECRET", &self.whatsapp.app_secret),
+                ("EXECORA_WHATSAPP_VERIFY_TOKEN", &self.whatsapp.verify_token),
+            ] {
+                if secret.expose_secret().is_empty() {
+                    return Err(ConfigError(format!(
+                        "{name} is required in the production profile"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn production(&self) -> bool {
+        self.profile == Profile::Production
+    }
+
+    /// The probe workflow is a diagnostic; production never exposes it.
+    pub fn probe_enabled(&self) -> bool {
+        self.jobs.probe_enabled && !self.production()
+    }
+}
+
+/// Reads `NAME`, or for secrets `NAME_FILE`; both set is ambiguous and refused.
+fn env_value(
+    setting: &Setting,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    let direct = env(setting.env);
+    if setting.kind != Kind::Secret {
+        return Ok(direct);
+    }
+    let file_var = format!("{}_FILE", setting.env);
+    match (direct, env(&file_var)) {
+        (Some(_), Some(_)) => Err(ConfigError(format!(
+            "both {} and {file_var} are set; use one",
+            setting.env
+        ))),
+        (Some(v), None) => Ok(Some(v)),
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_string()))
+            .map_err(|e| ConfigError(format!("{file_var}: cannot read {path}: {e}"))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn typed_value(setting: &Setting, raw: &str) -> Result<toml::Value, ConfigError> {
+    match setting.kind {
+        Kind::Text | Kind::Secret => Ok(toml::Value::String(raw.to_string())),
+        Kind::Integer => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| {
+                ConfigError(format!(
+                    "{} must be a whole number, got {raw:?}",
+                    setting.env
+                ))
+            }),
+        Kind::Bool => match raw.trim() {
+            "true" | "1" | "yes" => Ok(toml::Value::Boolean(true)),
+            "false" | "0" | "no" => Ok(toml::Value::Boolean(false)),
+            _ => Err(ConfigError(format!(
+                "{} must be true or false, got {raw:?}",
+                setting.env
+            ))),
+        },
+    }
+}
+
+fn insert_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        None => {
+            table.insert(key.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let entry = table
+                .entry(head.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                insert_dotted(inner, rest, value);
+            }
+        }
+    }
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[("DATABASE_URL", "postgres://x"), ("REDIS_URL", "redis://y")];
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let file = "listen = \"127.0.0.1:9000\"\n[jobs]\nbatch_size = 4\n";
+        let mut vars = BASE.to_vec();
+        vars.push(("EXECORA_JOBS_BATCH_SIZE", "8"));
+        let s = Settings::from_sources(Some(file), env(&vars)).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.jobs.batch_size, 8);
+        assert_eq!(s.jobs.heartbeat_secs, 3);
+    }
+
+    #[test]
+    fn missing_database_url_names_it() {
+        let err = Settings::from_sources(None, env(&[("REDIS_URL", "redis://y")])).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn bad_number_names_the_variable() {
+        let mut vars = BASE.to_vec();
+        vars.push(("EXECORA_JOBS_BATCH_SIZE", "many"));
+        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+        assert!(err.to_string().contains("EXECORA_JOBS_BATCH_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn bad_listen_address_is_refused() {
+        let mut vars = BASE.to_vec();
+        vars.push(("EXECORA_LISTEN", "not-an-address"));
+        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+        assert!(
+            err.to_string().contains("listen") || err.to_string().contains("address"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("execora-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secret");
+        std::fs::write(&path, "s3cr3t\n").unwrap();
+        let mut vars = BASE.to_vec();
+        let p = path.to_string_lossy().to_string();
+        vars.push(("EXECORA_WHATSAPP_APP_SECRET_FILE", &p));
+        let s = Settings::from_sources(None, env(&vars)).unwrap();
+        assert_eq!(s.whatsapp.app_secret.expose_secret(), "s3cr3t");
+    }
+
+    #[test]
+    fn production_refuses_missing_secrets() {
+        let mut vars = BASE.to_vec();
+        vars.push(("EXECORA_PROFILE", "production"));
+        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+        assert!(err.to_string().contains("EXECORA_JWT_PRIVATE_KEY"), "{err}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Business rules and every SQL statement, one file per aggregate.
+//!
+//! Nothing here knows about HTTP or queues: functions take a pool or a transaction and
+//! typed values, and every query on business data is scoped by the tenant it is given.
+
+pub mod businesses;
+pub mod jobs;
+pub mod whatsapp;

@@ -1,0 +1,137 @@
+//! The one error envelope every HTTP error uses, and the mapping into it.
+//!
+//! Handlers return [`ApiError`]; poem's own errors (a malformed body, an unknown route,
+//! a rejected token) are converted by [`envelope_for`] in the outermost middleware, so a
+//! client always gets `{"code": "...", "message": "..."}` with a stable snake_case code.
+//! Internal details are logged once and never sent: the client sees `internal`.
+
+use poem::http::StatusCode;
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+/// The body of every error response.
+#[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// Stable, snake_case, safe to branch on (for example `not_found`, `invalid_body`).
+    pub code: String,
+    /// Human-readable explanation; wording may change.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The error half of every operation's result; each variant is declared in the spec.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request could not be parsed (malformed JSON, wrong types, unknown enum value).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Missing, expired or invalid access token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is valid but its role may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such object for this tenant.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The object is in a state that does not allow this.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The request parsed but a value is not acceptable.
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
+    /// A dependency (Postgres, Redis) is unavailable; retry later.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+    /// Something failed inside; the details are in the server log under the request id.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(Json(ErrorBody::new(
+            "not_found",
+            format!("{what} not found"),
+        )))
+    }
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::Conflict(Json(ErrorBody::new(code, message)))
+    }
+    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+        Self::Unprocessable(Json(ErrorBody::new(code, message)))
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(Json(ErrorBody::new("forbidden", message)))
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(Json(ErrorBody::new("unavailable", message)))
+    }
+    /// Logs the cause once and answers a generic 500.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::Internal(Json(ErrorBody::new("internal", "internal error")))
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::error!(error = %e, "database unavailable");
+                Self::unavailable("database unavailable")
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::internal(format!("{e:#}"))
+    }
+}
+
+/// Maps any poem error that escaped a handler to a status and envelope.
+pub fn envelope_for(err: &poem::Error) -> (StatusCode, ErrorBody) {
+    use poem_openapi::error::{
+        AuthorizationError, ContentTypeError, ParseParamError, ParseRequestPayloadError,
+    };
+    let status = err.status();
+    let (code, message) = if err.is::<ParseRequestPayloadError>() {
+        ("invalid_body", err.to_string())
+    } else if err.is::<ParseParamError>() {
+        ("invalid_parameter", err.to_string())
+    } else if err.is::<ContentTypeError>() {
+        ("unsupported_media_type", err.to_string())
+    } else if err.is::<AuthorizationError>() || status == StatusCode::UNAUTHORIZED {
+        (
+            "unauthorized",
+            "missing or invalid access token".to_string(),
+        )
+    } else {
+        match status {
+            StatusCode::NOT_FOUND => ("not_found", "no such route".to_string()),
+            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed".into()),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "request body too large".into()),
+            StatusCode::FORBIDDEN => ("forbidden", "forbidden".into()),
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests".into()),
+            StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "service unavailable".into()),
+            s if s.is_client_error() => ("bad_request", err.to_string()),
+            _ => {
+                tracing::error!(error = %err, "unhandled error");
+                ("internal", "internal error".into())
+            }
+        }
+    };
+    // Parse errors can be 400 or (for a well-formed body with a bad value) still 400 in
+    // poem-openapi; the code tells the client which it was.
+    (status, ErrorBody::new(code, message))
+}

@@ -1,0 +1,26 @@
+//! Execora: the back end of a voice-first assistant for small Indian shops.
+//!
+//! The crate is one library behind one binary. The map, in the direction dependencies
+//! point:
+//!
+//! - [`cli`] parses the command line and starts a mode (`serve`, `work`, `run`, …).
+//! - [`app`] builds the shared state (pools, keys, metrics) from [`config`] once.
+//! - [`api`] and [`ws`] are the HTTP and WebSocket edges; they parse and map, nothing more.
+//! - [`workflows`] is the job runtime: declarative specs, the apalis workers, job events.
+//! - [`domain`] holds business rules and every SQL statement; it knows no HTTP or queue.
+//! - [`auth`] verifies and issues access tokens; [`resilience`] holds retry policy and
+//!   circuit breakers; [`telemetry`] the logs and metrics; [`db`] the pool and migrations.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod integrations;
+pub mod resilience;
+pub mod telemetry;
+pub mod workflows;
+pub mod ws;

@@ -1,0 +1,142 @@
+//! Logs and metrics, set up once per process.
+//!
+//! Logs go to stderr: human-readable in development, JSON in production (or as
+//! `EXECORA_LOG_FORMAT` says). [`Metrics`] owns a Prometheus registry whose families are
+//! all named `execora_*` with their unit in the name; it is created once and shared.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::Settings;
+
+/// Installs the global subscriber. `RUST_LOG` overrides the default `info` filter.
+pub fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = match settings.log.format.as_str() {
+        "json" => true,
+        "pretty" => false,
+        _ => settings.production(),
+    };
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = if json {
+        registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init()
+    } else {
+        registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .try_init()
+    };
+    // A second init (tests building several apps in one process) is harmless.
+    drop(result);
+}
+
+/// Every metric family Execora exports.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub jobs_enqueued: IntCounterVec,
+    pub jobs_started: IntCounterVec,
+    pub jobs_succeeded: IntCounterVec,
+    pub jobs_failed: IntCounterVec,
+    pub jobs_retried: IntCounterVec,
+    pub jobs_dead: IntCounterVec,
+    pub step_duration: HistogramVec,
+    pub queue_depth: IntGaugeVec,
+    pub ws_sessions: IntGauge,
+    pub ws_events_sent: IntCounterVec,
+    pub webhook_events: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| -> anyhow::Result<IntCounterVec> {
+            let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+            registry.register(Box::new(c.clone()))?;
+            Ok(c)
+        };
+        let histogram = |name: &str, help: &str, labels: &[&str], buckets: Vec<f64>| {
+            let h = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
+            registry.register(Box::new(h.clone()))?;
+            anyhow::Ok(h)
+        };
+        let latency = vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        ];
+        let wf = &["workflow"];
+        let metrics = Self {
+            http_requests: counter(
+                "execora_http_requests_total",
+                "HTTP requests by route, method and status",
+                &["route", "method", "status"],
+            )?,
+            http_duration: histogram(
+                "execora_http_request_duration_seconds",
+                "HTTP request latency",
+                &["route", "method"],
+                latency.clone(),
+            )?,
+            jobs_enqueued: counter("execora_jobs_enqueued_total", "Jobs accepted", wf)?,
+            jobs_started: counter("execora_jobs_started_total", "Job attempts started", wf)?,
+            jobs_succeeded: counter("execora_jobs_succeeded_total", "Jobs succeeded", wf)?,
+            jobs_failed: counter("execora_jobs_failed_total", "Jobs failed permanently", wf)?,
+            jobs_retried: counter("execora_jobs_retried_total", "Job retries scheduled", wf)?,
+            jobs_dead: counter("execora_jobs_dead_total", "Jobs out of attempts", wf)?,
+            step_duration: histogram(
+                "execora_job_step_duration_seconds",
+                "Duration of one step attempt",
+                &["workflow", "step", "outcome"],
+                latency,
+            )?,
+            queue_depth: {
+                let g = IntGaugeVec::new(
+                    Opts::new(
+                        "execora_queue_depth_jobs",
+                        "Jobs waiting per queue and state",
+                    ),
+                    &["queue", "state"],
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
+            ws_sessions: {
+                let g = IntGauge::new("execora_ws_sessions", "Open WebSocket sessions")?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
+            ws_events_sent: counter(
+                "execora_ws_events_sent_total",
+                "Job events delivered to WebSocket clients",
+                &["kind"],
+            )?,
+            webhook_events: counter(
+                "execora_webhook_events_total",
+                "WhatsApp webhook events by kind and outcome",
+                &["kind", "outcome"],
+            )?,
+            registry,
+        };
+        Ok(metrics)
+    }
+
+    /// The Prometheus text exposition of every family.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let encoder = TextEncoder::new();
+        if let Err(e) = encoder.encode(&self.registry.gather(), &mut buf) {
+            tracing::error!(error = %e, "metrics encoding failed");
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+}

@@ -1,0 +1,33 @@
+//! The job runtime: workflows declared in `workflows/*.toml`, run by apalis workers on
+//! Redis, with Execora's own job record in Postgres and job events in Redis.
+//!
+//! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
+//! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
+//!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
+//! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
+//!   waiters of this process.
+//! - [`webhook`] and [`probe`] are workflows.
+
+pub mod events;
+pub mod hub;
+pub mod probe;
+pub mod queue;
+pub mod registry;
+pub mod runtime;
+pub mod spec;
+pub mod upkeep;
+pub mod webhook;
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What travels through the apalis queue: only a reference. The job record in Postgres
+/// holds the input, so a retry by an operator or a re-push never duplicates payloads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobEnvelope {
+    pub job_id: Uuid,
+    pub workflow: String,
+    /// Which push of the job this is; an older delivery than the record's is stale.
+    pub delivery: i32,
+}

@@ -1,0 +1,208 @@
+//! Running one delivery of a job: claim it, run its remaining steps, record the outcome.
+//!
+//! Each step attempt runs under the step's timeout. A success stores the step's output
+//! (so a later retry resumes after it); a transient failure with attempts left schedules
+//! a new delivery after the step's backoff; a permanent failure ends the job `failed`,
+//! exhausted attempts end it `dead`. Attempts are counted in Postgres when a delivery is
+//! claimed, not when apalis acks it, so a job whose attempt kills the worker process
+//! still runs out of attempts instead of looping forever.
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::{
+    JobEnvelope,
+    queue::JobQueue,
+    registry::{StepContext, StepDeps, StepError, StepFn, WorkflowCode},
+    spec::{StepSpec, WorkflowSpecs},
+};
+use crate::domain::jobs::{self, AfterFailure, AttemptError, JobRecord};
+
+/// Everything a worker needs to run jobs. Shared by all workers of a process.
+pub struct Runtime {
+    pub specs: WorkflowSpecs,
+    pub steps: HashMap<&'static str, Vec<(&'static str, StepFn)>>,
+    pub queue: JobQueue,
+    pub deps: StepDeps,
+}
+
+impl Runtime {
+    pub fn new(
+        specs: WorkflowSpecs,
+        code: Vec<WorkflowCode>,
+        queue: JobQueue,
+        deps: StepDeps,
+    ) -> Arc<Self> {
+        let steps = code.into_iter().map(|w| (w.name, w.steps)).collect();
+        Arc::new(Self {
+            specs,
+            steps,
+            queue,
+            deps,
+        })
+    }
+
+    /// Runs one delivery. Errors returned here are infrastructure failures (Postgres
+    /// unreachable); apalis then redelivers the same delivery later.
+    #[tracing::instrument(skip_all, fields(job_id = %envelope.job_id, workflow = %envelope.workflow, delivery = envelope.delivery))]
+    pub async fn execute(&self, envelope: &JobEnvelope) -> anyhow::Result<()> {
+        let pool = &self.deps.pool;
+        let Some(job) = jobs::claim(pool, envelope.job_id, envelope.delivery).await? else {
+            tracing::debug!("stale or finished delivery ignored");
+            return Ok(());
+        };
+        let (Some(spec), Some(code)) = (
+            self.specs.get(&job.workflow),
+            self.steps.get(job.workflow.as_str()),
+        ) else {
+            anyhow::bail!("job {} names unknown workflow {}", job.id, job.workflow);
+        };
+        self.deps
+            .metrics
+            .jobs_started
+            .with_label_values(&[&job.workflow])
+            .inc();
+        let mut outputs = job.outputs.clone();
+        let mut step_attempt = u32::try_from(job.step_attempts).unwrap_or(1).max(1);
+        let first = usize::try_from(job.step_index).unwrap_or(0);
+        let mut last_output = Value::Null;
+        for (step_spec, (name, step_fn)) in spec.steps.iter().zip(code).skip(first) {
+            if step_attempt > step_spec.retry.max_attempts {
+                // Only reachable when earlier deliveries died mid-attempt (worker killed).
+                let error = "attempts exhausted: the worker running this step stopped";
+                self.finish_failed(&job, step_spec, step_attempt, error, false)
+                    .await?;
+                return Ok(());
+            }
+            self.announce(
+                &job,
+                "step.started",
+                json!({ "step": name, "attempt": step_attempt }),
+            )
+            .await;
+            let ctx = StepContext {
+                job_id: job.id,
+                tenant_id: job.business_id,
+                user_id: job.user_id,
+                input: job.input.clone(),
+                outputs: outputs.clone(),
+                step_attempt,
+                deps: self.deps.clone(),
+            };
+            match self.run_step(&job.workflow, step_spec, *step_fn, ctx).await {
+                Ok(output) => {
+                    jobs::step_done(pool, job.id, name, &output).await?;
+                    if let Value::Object(map) = &mut outputs {
+                        map.insert((*name).to_string(), output.clone());
+                    }
+                    self.announce(
+                        &job,
+                        "step.succeeded",
+                        json!({ "step": name, "output": output }),
+                    )
+                    .await;
+                    last_output = output;
+                    step_attempt = 1;
+                }
+                Err(e) => {
+                    let transient = matches!(e, StepError::Transient(_));
+                    self.finish_failed(&job, step_spec, step_attempt, &e.to_string(), transient)
+                        .await?;
+                    return Ok(());
+                }
+            }
+        }
+        jobs::succeed(pool, job.id, &last_output).await?;
+        self.deps
+            .metrics
+            .jobs_succeeded
+            .with_label_values(&[&job.workflow])
+            .inc();
+        self.announce(&job, "succeeded", json!({ "result": last_output }))
+            .await;
+        Ok(())
+    }
+
+    async fn run_step(
+        &self,
+        workflow: &str,
+        spec: &StepSpec,
+        step: StepFn,
+        ctx: StepContext,
+    ) -> Result<Value, StepError> {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(spec.timeout(), step(ctx)).await {
+            Ok(result) => result,
+            Err(_) => Err(StepError::Transient(format!(
+                "timed out after {} ms",
+                spec.timeout_ms
+            ))),
+        };
+        let label = match &outcome {
+            Ok(_) => "ok",
+            Err(StepError::Transient(_)) => "transient",
+            Err(StepError::Permanent(_)) => "permanent",
+        };
+        self.deps
+            .metrics
+            .step_duration
+            .with_label_values(&[workflow, &spec.name, label])
+            .observe(started.elapsed().as_secs_f64());
+        outcome
+    }
+
+    /// Records a failed attempt and what follows it: a retry, `failed` or `dead`.
+    async fn finish_failed(
+        &self,
+        job: &JobRecord,
+        step: &StepSpec,
+        attempt: u32,
+        error: &str,
+        transient: bool,
+    ) -> anyhow::Result<()> {
+        let record = AttemptError {
+            attempt: job.attempts,
+            step: step.name.clone(),
+            error: error.to_string(),
+            transient,
+            at: Utc::now(),
+        };
+        let metrics = &self.deps.metrics;
+        let wf = job.workflow.as_str();
+        self.announce(job, "step.failed", json!({ "step": step.name, "attempt": attempt, "error": error, "transient": transient })).await;
+        if transient && step.retry.allows_another(attempt) {
+            let delay = step.retry.backoff(attempt);
+            let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            let delivery =
+                jobs::fail_attempt(&self.deps.pool, job.id, &record, AfterFailure::Retry { at })
+                    .await?;
+            metrics.jobs_retried.with_label_values(&[wf]).inc();
+            self.announce(job, "retrying", json!({ "step": step.name, "attempt": attempt, "retry_in_ms": delay.as_millis() as u64 })).await;
+            if let Err(e) = self.queue.push(job.id, wf, delivery, delay).await {
+                // The record says `retrying`; the upkeep sweeper will push it again.
+                tracing::warn!(error = %e, "retry push failed; left to the sweeper");
+            }
+        } else if transient {
+            jobs::fail_attempt(&self.deps.pool, job.id, &record, AfterFailure::Dead).await?;
+            metrics.jobs_dead.with_label_values(&[wf]).inc();
+            tracing::warn!(step = %step.name, attempts = attempt, "job dead: attempts exhausted");
+            self.announce(job, "dead", json!({ "step": step.name, "error": error }))
+                .await;
+        } else {
+            jobs::fail_attempt(&self.deps.pool, job.id, &record, AfterFailure::Fail).await?;
+            metrics.jobs_failed.with_label_values(&[wf]).inc();
+            tracing::warn!(step = %step.name, "job failed permanently");
+            self.announce(job, "failed", json!({ "step": step.name, "error": error }))
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn announce(&self, job: &JobRecord, kind: &str, data: Value) {
+        self.queue
+            .announce(job.id, job.business_id, kind, data)
+            .await;
+    }
+}

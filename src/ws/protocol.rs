@@ -1,0 +1,41 @@
+//! The WebSocket protocol: JSON text frames with a `type` field (docs/websocket.md).
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::workflows::events::JobEvent;
+
+/// What a client may send.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Follow a job; with `after`, first replay the events after that id.
+    Subscribe {
+        job_id: Uuid,
+        #[serde(default)]
+        after: Option<u64>,
+    },
+    Unsubscribe {
+        job_id: Uuid,
+    },
+    Ping,
+}
+
+/// What the server sends.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage<'a> {
+    Event(&'a JobEvent),
+    Subscribed {
+        job_id: Uuid,
+    },
+    Unsubscribed {
+        job_id: Uuid,
+    },
+    /// The connection stays open after an error.
+    Error {
+        code: &'a str,
+        message: String,
+    },
+    Pong,
+}

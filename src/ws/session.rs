@@ -1,0 +1,180 @@
+//! One WebSocket connection: subscriptions, replay, live events, in order, once.
+//!
+//! For each followed job the session remembers the last event id it sent. A live event
+//! with the next id is sent; an older one is skipped; a newer one means a gap (or a
+//! lagging broadcast), which is filled from the job's stream first. So a client sees
+//! every event of a job exactly once, in order, whichever process it is connected to.
+
+use std::{collections::HashMap, sync::Arc};
+
+use futures::{SinkExt, StreamExt};
+use poem::web::websocket::{CloseCode, Message, WebSocketStream};
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use super::protocol::{ClientMessage, ServerMessage};
+use crate::{
+    app::App,
+    auth::Principal,
+    domain::jobs,
+    workflows::{events::JobEvent, hub::Hub},
+};
+
+/// Close code for an expired or missing token (the client should re-authenticate).
+const CLOSE_UNAUTHENTICATED: u16 = 4401;
+
+struct Session {
+    principal: Principal,
+    app: App,
+    /// Followed jobs and the last event id sent for each.
+    followed: HashMap<Uuid, u64>,
+}
+
+pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
+    let mut events = hub.subscribe();
+    let (mut sink, mut stream) = socket.split();
+    app.metrics.ws_sessions.inc();
+    let mut session = Session {
+        principal,
+        app: app.clone(),
+        followed: HashMap::new(),
+    };
+    let expires_in = (principal.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
+    let expiry = tokio::time::sleep(std::time::Duration::from_secs(expires_in));
+    tokio::pin!(expiry);
+    loop {
+        let outgoing: Vec<String> = tokio::select! {
+            msg = stream.next() => match msg {
+                Some(Ok(Message::Text(text))) => session.on_client_text(&text).await,
+                Some(Ok(Message::Binary(_))) => vec![error("unsupported", "binary frames are not accepted here")],
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => vec![],
+            },
+            ev = events.recv() => match ev {
+                Ok(event) => session.on_event(event).await,
+                Err(RecvError::Lagged(_)) => session.catch_up_all().await,
+                Err(RecvError::Closed) => break,
+            },
+            _ = &mut expiry => {
+                let _ = sink.send(Message::Close(Some((CloseCode::from(CLOSE_UNAUTHENTICATED), "token expired".into())))).await;
+                break;
+            }
+        };
+        let mut failed = false;
+        for frame in outgoing {
+            if sink.send(Message::Text(frame)).await.is_err() {
+                failed = true;
+                break;
+            }
+        }
+        if failed {
+            break;
+        }
+    }
+    app.metrics.ws_sessions.dec();
+}
+
+fn encode(msg: &ServerMessage<'_>) -> String {
+    serde_json::to_string(msg).unwrap_or_else(|_| {
+        r#"{"type":"error","code":"internal","message":"encoding failed"}"#.into()
+    })
+}
+
+fn error(code: &str, message: &str) -> String {
+    encode(&ServerMessage::Error {
+        code,
+        message: message.to_string(),
+    })
+}
+
+impl Session {
+    async fn on_client_text(&mut self, text: &str) -> Vec<String> {
+        let msg: ClientMessage = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => return vec![error("invalid_message", &e.to_string())],
+        };
+        match msg {
+            ClientMessage::Ping => vec![encode(&ServerMessage::Pong)],
+            ClientMessage::Unsubscribe { job_id } => {
+                self.followed.remove(&job_id);
+                vec![encode(&ServerMessage::Unsubscribed { job_id })]
+            }
+            ClientMessage::Subscribe { job_id, after } => {
+                self.subscribe(job_id, after.unwrap_or(0)).await
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, job_id: Uuid, after: u64) -> Vec<String> {
+        match jobs::get(&self.app.pool, self.principal.tenant_id, job_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return vec![error("not_found", "job not found")],
+            Err(e) => {
+                tracing::error!(error = %e, "subscribe lookup failed");
+                return vec![error("unavailable", "try again")];
+            }
+        }
+        self.followed.insert(job_id, after);
+        let mut out = vec![encode(&ServerMessage::Subscribed { job_id })];
+        out.extend(self.catch_up(job_id).await);
+        out
+    }
+
+    /// Sends what the stream holds after the last id sent.
+    async fn catch_up(&mut self, job_id: Uuid) -> Vec<String> {
+        let Some(&last) = self.followed.get(&job_id) else {
+            return vec![];
+        };
+        let replay = match self.app.queue.events().replay(job_id, last).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "event replay failed");
+                return vec![error(
+                    "replay_failed",
+                    "could not replay events; resubscribe",
+                )];
+            }
+        };
+        let mut out = Vec::new();
+        for event in replay {
+            out.extend(self.deliver(&event));
+        }
+        out
+    }
+
+    async fn catch_up_all(&mut self) -> Vec<String> {
+        let jobs: Vec<Uuid> = self.followed.keys().copied().collect();
+        let mut out = Vec::new();
+        for job in jobs {
+            out.extend(self.catch_up(job).await);
+        }
+        out
+    }
+
+    async fn on_event(&mut self, event: Arc<JobEvent>) -> Vec<String> {
+        if event.tenant_id != self.principal.tenant_id {
+            return vec![];
+        }
+        match self.followed.get(&event.job_id) {
+            None => vec![],
+            Some(&last) if event.id <= last => vec![],
+            Some(&last) if event.id == last + 1 => self.deliver(&event).into_iter().collect(),
+            Some(_) => self.catch_up(event.job_id).await,
+        }
+    }
+
+    /// Sends one event if it is the next for its job.
+    fn deliver(&mut self, event: &JobEvent) -> Option<String> {
+        let last = self.followed.get_mut(&event.job_id)?;
+        if event.id <= *last {
+            return None;
+        }
+        *last = event.id;
+        self.app
+            .metrics
+            .ws_events_sent
+            .with_label_values(&[&event.kind])
+            .inc();
+        Some(encode(&ServerMessage::Event(event)))
+    }
+}
