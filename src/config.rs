@@ -215,6 +215,12 @@ impl Settings {
         Ok(())
     }
 
+    /// The Redis URL, exposed for clients that take a string.
+    pub fn redis_url_string(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.redis_url.expose_secret().to_string()
+    }
+
     pub fn production(&self) -> bool {
         self.profile == Profile::Production
     }

@@ -203,12 +203,17 @@ pub async fn step_done(pool: &PgPool, id: Uuid, step: &str, output: &Value) -> s
     Ok(())
 }
 
-pub async fn succeed(pool: &PgPool, id: Uuid, result: &Value) -> sqlx::Result<()> {
+/// Stores the last step's output and marks the job succeeded with it as the result,
+/// in one statement (one round trip less per job than step-done-then-succeed).
+pub async fn succeed(pool: &PgPool, id: Uuid, step: &str, result: &Value) -> sqlx::Result<()> {
     sqlx::query(
-        "update jobs set state = 'succeeded', result = $2, finished_at = now(), updated_at = now()
+        "update jobs set outputs = outputs || jsonb_build_object($2::text, $3::jsonb),
+                step_index = step_index + 1, state = 'succeeded', result = $3,
+                finished_at = now(), updated_at = now()
          where id = $1 and state = 'running'",
     )
     .bind(id)
+    .bind(step)
     .bind(result)
     .execute(pool)
     .await?;

@@ -67,12 +67,14 @@ impl Runtime {
         let mut outputs = job.outputs.clone();
         let mut step_attempt = u32::try_from(job.step_attempts).unwrap_or(1).max(1);
         let first = usize::try_from(job.step_index).unwrap_or(0);
-        let mut last_output = Value::Null;
-        for (step_spec, (name, step_fn)) in spec.steps.iter().zip(code).skip(first) {
+        let last = spec.steps.len().saturating_sub(1);
+        for (index, (step_spec, (name, step_fn))) in
+            spec.steps.iter().zip(code).enumerate().skip(first)
+        {
             if step_attempt > step_spec.retry.max_attempts {
                 // Only reachable when earlier deliveries died mid-attempt (worker killed).
                 let error = "attempts exhausted: the worker running this step stopped";
-                self.finish_failed(&job, step_spec, step_attempt, error, false)
+                self.finish_failed(&job, step_spec, step_attempt, error, true)
                     .await?;
                 return Ok(());
             }
@@ -92,6 +94,23 @@ impl Runtime {
                 deps: self.deps.clone(),
             };
             match self.run_step(&job.workflow, step_spec, *step_fn, ctx).await {
+                Ok(output) if index == last => {
+                    jobs::succeed(pool, job.id, name, &output).await?;
+                    self.announce(
+                        &job,
+                        "step.succeeded",
+                        json!({ "step": name, "output": output }),
+                    )
+                    .await;
+                    self.deps
+                        .metrics
+                        .jobs_succeeded
+                        .with_label_values(&[&job.workflow])
+                        .inc();
+                    self.announce(&job, "succeeded", json!({ "result": output }))
+                        .await;
+                    return Ok(());
+                }
                 Ok(output) => {
                     jobs::step_done(pool, job.id, name, &output).await?;
                     if let Value::Object(map) = &mut outputs {
@@ -103,7 +122,6 @@ impl Runtime {
                         json!({ "step": name, "output": output }),
                     )
                     .await;
-                    last_output = output;
                     step_attempt = 1;
                 }
                 Err(e) => {
@@ -114,14 +132,8 @@ impl Runtime {
                 }
             }
         }
-        jobs::succeed(pool, job.id, &last_output).await?;
-        self.deps
-            .metrics
-            .jobs_succeeded
-            .with_label_values(&[&job.workflow])
-            .inc();
-        self.announce(&job, "succeeded", json!({ "result": last_output }))
-            .await;
+        // Unreachable: the last step's success finishes the job in the same statement.
+        tracing::error!(step_index = job.step_index, "running job had no step left");
         Ok(())
     }
 

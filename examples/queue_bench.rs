@@ -1,0 +1,234 @@
+//! Queue benchmark: the `noop` workflow through Execora's full job runtime, and the bare
+//! apalis-redis layer underneath it, so the two costs can be told apart.
+//!
+//! ```sh
+//! cargo run --release --example queue_bench -- drain 20000       # enqueue N, then drain
+//! cargo run --release --example queue_bench -- latency 2000 500  # open loop at 500 jobs/s
+//! cargo run --release --example queue_bench -- raw-drain 20000 50
+//! ```
+//! Needs `DATABASE_URL` (migrated) and `REDIS_URL`; `scripts/bench` sets everything up.
+//! Prints one JSON line per run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use apalis::prelude::*;
+use apalis_redis::RedisStorage;
+use execora::{
+    app::App,
+    config::Settings,
+    domain::{businesses, jobs::NewJob},
+    workflows::worker::FixedPoll,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn settings() -> Settings {
+    let ns = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
+    Settings::from_sources(None, |k| match k {
+        "EXECORA_REDIS_NAMESPACE" => Some(ns.clone()),
+        "EXECORA_DATABASE_MAX_CONNECTIONS" => Some("60".into()),
+        "EXECORA_DATA_DIR" => Some(
+            std::env::temp_dir()
+                .join("execora-bench")
+                .to_string_lossy()
+                .into(),
+        ),
+        "EXECORA_JOBS_POLL_INTERVAL_MS" => {
+            Some(std::env::var("POLL_MS").unwrap_or_else(|_| "5".into()))
+        }
+        "EXECORA_JOBS_BATCH_SIZE" => Some(std::env::var("BATCH").unwrap_or_else(|_| "50".into())),
+        other => std::env::var(other).ok(),
+    })
+    .expect("settings")
+}
+
+async fn enqueue_one(app: &App, tenant: Uuid) {
+    let job = NewJob {
+        id: Uuid::now_v7(),
+        business_id: tenant,
+        user_id: None,
+        workflow: "noop".into(),
+        input: Value::Null,
+        request_id: None,
+        traceparent: None,
+    };
+    app.queue.enqueue(job).await.expect("enqueue");
+}
+
+async fn count_succeeded(app: &App, tenant: Uuid) -> i64 {
+    sqlx::query_scalar("select count(*) from jobs where business_id = $1 and state = 'succeeded'")
+        .bind(tenant)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn wait_all(app: &App, tenant: Uuid, n: usize) {
+    while count_succeeded(app, tenant).await < n as i64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn start_workers(app: &App) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let a = app.clone();
+    tokio::spawn(async move {
+        let signal = async move {
+            let _ = rx.await;
+            Ok(())
+        };
+        execora::workflows::worker::run(a.runtime.clone(), a.redis.clone(), &a.settings, signal)
+            .await
+            .unwrap();
+    });
+    tx
+}
+
+async fn drain(n: usize) -> Value {
+    let app = App::build(settings()).await.unwrap();
+    let (tenant, _) = businesses::ensure_demo(
+        &app.pool,
+        "Bench",
+        &format!("{}@bench", Uuid::new_v4()),
+        None,
+    )
+    .await
+    .unwrap();
+    let t0 = Instant::now();
+    let sem = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let permit = sem.clone().acquire_owned().await.unwrap();
+        let a = app.clone();
+        tasks.push(tokio::spawn(async move {
+            enqueue_one(&a, tenant).await;
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let enqueue_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let stop = start_workers(&app);
+    wait_all(&app, tenant, n).await;
+    let drain_s = t1.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    json!({"lib": "execora", "mode": "drain", "N": n, "concurrency": 50,
+           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
+           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
+}
+
+async fn latency(n: usize, rate: u64) -> Value {
+    let app = App::build(settings()).await.unwrap();
+    let (tenant, _) = businesses::ensure_demo(
+        &app.pool,
+        "Bench",
+        &format!("{}@bench", Uuid::new_v4()),
+        None,
+    )
+    .await
+    .unwrap();
+    let stop = start_workers(&app);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        tick.tick().await;
+        let a = app.clone();
+        tasks.push(tokio::spawn(async move { enqueue_one(&a, tenant).await }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    wait_all(&app, tenant, n).await;
+    let _ = stop.send(());
+    // enqueue -> start: the record is created just before the push; started_at is the claim.
+    let (p50, p95, p99, max): (f64, f64, f64, f64) = sqlx::query_as(
+        "select percentile_cont(0.5) within group (order by ms), percentile_cont(0.95) within group (order by ms),
+                percentile_cont(0.99) within group (order by ms), max(ms)
+         from (select (extract(epoch from started_at - created_at) * 1000)::float8 as ms from jobs where business_id = $1) t",
+    )
+    .bind(tenant)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    json!({"lib": "execora", "mode": "latency", "N": n, "rate": rate, "concurrency": 50,
+           "enqueue_to_start_ms": {"p50": p50, "p95": p95, "p99": p99, "max": max}})
+}
+
+async fn count(_task: u64, counter: Data<Arc<AtomicUsize>>) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The bare apalis-redis queue with a no-op handler: no job record, no events.
+async fn raw_drain(n: usize, concurrency: usize) -> Value {
+    let s = settings();
+    let conn = apalis_redis::connect(s.redis_url_string()).await.unwrap();
+    let cfg = execora::workflows::queue::redis_config(&s.redis_namespace, "raw", &s.jobs);
+    let mut storage: RedisStorage<u64> = RedisStorage::new(conn).with_config(cfg);
+    let t0 = Instant::now();
+    let all: Vec<u64> = (0..n as u64).collect();
+    for chunk in all.chunks(1000) {
+        storage.push_bulk(chunk.to_vec()).await.unwrap();
+    }
+    let enqueue_s = t0.elapsed().as_secs_f64();
+    let done = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let counter = done.clone();
+    let poll = s.jobs.poll_interval();
+    let t1 = Instant::now();
+    let handle = tokio::spawn(async move {
+        let monitor = Monitor::new().register(move |_| {
+            WorkerBuilder::new(format!("raw-{}", ulid::Ulid::generate()))
+                .backend(storage.clone().poll_with_strategy(FixedPoll::new(poll)))
+                .concurrency(concurrency)
+                .data(counter.clone())
+                .parallelize(tokio::spawn)
+                .build(count)
+        });
+        let _ = monitor
+            .run_with_signal(async move {
+                let _ = rx.await;
+                Ok(())
+            })
+            .await;
+    });
+    while done.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let drain_s = t1.elapsed().as_secs_f64();
+    let _ = tx.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+    json!({"lib": "apalis-redis (bare)", "mode": "drain", "N": n, "concurrency": concurrency,
+           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
+           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
+}
+
+#[tokio::main]
+async fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let out = match args.first().map(String::as_str) {
+        Some("drain") => drain(num(1, 20_000) as usize).await,
+        Some("latency") => latency(num(1, 2000) as usize, num(2, 500)).await,
+        Some("raw-drain") => raw_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
+        _ => {
+            eprintln!("usage: queue_bench drain N | latency N RATE | raw-drain N CONCURRENCY");
+            std::process::exit(2);
+        }
+    };
+    println!("{out}");
+}
