@@ -8,9 +8,13 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use crate::{
-    auth::{jwt::TokenService, keys::SigningKey},
+    auth::{
+        jwt::TokenService, keys::SigningKey, otp::OtpStore, ratelimit::RateLimiter,
+        tickets::TicketStore,
+    },
     config::Settings,
     db,
+    integrations::email::Mailer,
     resilience::KNOWN_BREAKERS,
     telemetry::Metrics,
     workflows::{
@@ -34,6 +38,12 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     pub queue: JobQueue,
     pub runtime: Arc<Runtime>,
+    pub mailer: Mailer,
+    pub otp: OtpStore,
+    pub tickets: TicketStore,
+    pub limiter: RateLimiter,
+    /// Parsed once from `EXECORA_HTTP_TRUSTED_PROXIES`.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl App {
@@ -45,7 +55,10 @@ impl App {
             &registry::step_names(&code),
             KNOWN_BREAKERS,
         )?;
-        let tokens = Arc::new(load_tokens(&settings)?);
+        let signing_key = signing_key(&settings)?;
+        let tokens = Arc::new(token_service(&settings, &signing_key)?);
+        let mailer = Mailer::new(&settings.smtp)?;
+        let trusted_proxies = Arc::new(settings.http.trusted_proxy_nets()?);
         let pool = db::connect(&settings).await?;
         if settings.migrate_on_start {
             db::migrate(settings.database_url.expose_secret()).await?;
@@ -83,6 +96,21 @@ impl App {
             metrics: metrics.clone(),
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
+        let ns = &settings.redis_namespace;
+        // Login codes are hashed with a key derived from the signing key: no extra secret
+        // to manage, and a Redis dump alone does not reveal codes.
+        let otp_key = crate::auth::secrets::token_hash(secrecy::ExposeSecret::expose_secret(
+            &signing_key.pem,
+        ));
+        let otp = OtpStore::new(
+            redis.clone(),
+            ns,
+            otp_key,
+            settings.auth.otp_ttl_secs,
+            settings.auth.otp_max_attempts,
+        );
+        let tickets = TicketStore::new(redis.clone(), ns);
+        let limiter = RateLimiter::new(redis.clone(), ns);
         Ok(Self {
             settings: Arc::new(settings),
             pool,
@@ -92,6 +120,11 @@ impl App {
             metrics,
             queue,
             runtime,
+            mailer,
+            otp,
+            tickets,
+            limiter,
+            trusted_proxies,
         })
     }
 
@@ -102,19 +135,29 @@ impl App {
 }
 
 /// The signing key: configured, or (development only) generated under the data dir.
-pub fn load_tokens(settings: &Settings) -> anyhow::Result<TokenService> {
+fn signing_key(settings: &Settings) -> anyhow::Result<SigningKey> {
     let pem = settings.jwt.private_key.expose_secret();
-    let key = if !pem.is_empty() {
-        SigningKey::from_pem(pem)?
+    if !pem.is_empty() {
+        SigningKey::from_pem(pem)
     } else if settings.production() {
         anyhow::bail!("EXECORA_JWT_PRIVATE_KEY is required in the production profile");
     } else {
-        SigningKey::load_or_generate(&settings.data_dir)?
-    };
+        SigningKey::load_or_generate(&settings.data_dir)
+    }
+}
+
+fn token_service(settings: &Settings, key: &SigningKey) -> anyhow::Result<TokenService> {
+    let rotated = SigningKey::all_from_pem(settings.jwt.rotated_keys.expose_secret())?;
     TokenService::new(
-        &key,
+        key,
+        &rotated,
         &settings.jwt.issuer,
         &settings.jwt.audience,
         settings.jwt.access_ttl_secs,
     )
+}
+
+/// The token service alone (for `execora token`, which needs no connections).
+pub fn load_tokens(settings: &Settings) -> anyhow::Result<TokenService> {
+    token_service(settings, &signing_key(settings)?)
 }

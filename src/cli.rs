@@ -118,7 +118,7 @@ pub async fn shutdown_signal() -> std::io::Result<()> {
 
 async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
     let workers = with_workers.then(|| tokio::spawn(work(app.clone())));
-    let acceptor = api::bind(app.settings.listen).await?;
+    let acceptor = api::bind(&app.settings).await?;
     let hub = app.start_hub();
     api::serve(acceptor, app, hub, shutdown_signal()).await?;
     if let Some(w) = workers {

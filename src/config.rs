@@ -54,6 +54,21 @@ settings! {
     "jwt.audience", "EXECORA_JWT_AUDIENCE", Text, "execora-api", "`aud` of access tokens, checked exactly.";
     "jwt.private_key", "EXECORA_JWT_PRIVATE_KEY", Secret, "", "Ed25519 PKCS#8 PEM signing key; development generates one under the data directory.";
     "jwt.access_ttl_secs", "EXECORA_JWT_ACCESS_TTL_SECS", Integer, "900", "Lifetime of access tokens.";
+    "jwt.rotated_keys", "EXECORA_JWT_ROTATED_KEYS", Secret, "", "Earlier signing keys (PEM blocks, concatenated) still accepted and published until their tokens expire.";
+    "auth.refresh_ttl_days", "EXECORA_AUTH_REFRESH_TTL_DAYS", Integer, "30", "Absolute lifetime of a login (refresh-token family).";
+    "auth.refresh_grace_secs", "EXECORA_AUTH_REFRESH_GRACE_SECS", Integer, "10", "Window in which a just-spent refresh token may be presented again (concurrent refreshes) without revoking its family.";
+    "auth.otp_ttl_secs", "EXECORA_AUTH_OTP_TTL_SECS", Integer, "300", "Lifetime of an email login code.";
+    "auth.otp_max_attempts", "EXECORA_AUTH_OTP_MAX_ATTEMPTS", Integer, "5", "Wrong guesses before a login code is locked.";
+    "smtp.url", "EXECORA_SMTP_URL", Secret, "", "SMTP server, e.g. `smtps://user:pass@host:465` or `smtp://host:587?tls=required`; empty = no email.";
+    "smtp.from", "EXECORA_SMTP_FROM", Text, "Execora <no-reply@execora.local>", "Sender of Execora's emails.";
+    "limits.api_per_user_per_minute", "EXECORA_LIMITS_API_PER_USER_PER_MINUTE", Integer, "600", "API requests per user per minute (all instances together).";
+    "limits.auth_per_ip_per_hour", "EXECORA_LIMITS_AUTH_PER_IP_PER_HOUR", Integer, "60", "Sign-up, login and OTP requests per client IP per hour.";
+    "limits.auth_per_email_per_hour", "EXECORA_LIMITS_AUTH_PER_EMAIL_PER_HOUR", Integer, "10", "Login and OTP requests per email address per hour.";
+    "limits.voice_per_user_per_hour", "EXECORA_LIMITS_VOICE_PER_USER_PER_HOUR", Integer, "100", "Voice utterances per user per hour.";
+    "http.cors_allowed_origins", "EXECORA_HTTP_CORS_ALLOWED_ORIGINS", Text, "", "Comma-separated origins allowed by CORS and for browser WebSockets; none by default.";
+    "http.trusted_proxies", "EXECORA_HTTP_TRUSTED_PROXIES", Text, "", "Comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed.";
+    "http.tls_cert_file", "EXECORA_HTTP_TLS_CERT_FILE", Text, "", "PEM certificate chain; with the key file, serve HTTPS natively.";
+    "http.tls_key_file", "EXECORA_HTTP_TLS_KEY_FILE", Text, "", "PEM private key for native TLS.";
     "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
     "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
     "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
@@ -88,6 +103,75 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub events: EventSettings,
     pub log: LogSettings,
+    pub auth: AuthSettings,
+    pub smtp: SmtpSettings,
+    pub limits: LimitSettings,
+    pub http: HttpSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub refresh_ttl_days: u64,
+    pub refresh_grace_secs: u64,
+    pub otp_ttl_secs: u64,
+    pub otp_max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub url: SecretString,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    pub api_per_user_per_minute: u64,
+    pub auth_per_ip_per_hour: u64,
+    pub auth_per_email_per_hour: u64,
+    pub voice_per_user_per_hour: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    pub cors_allowed_origins: String,
+    pub trusted_proxies: String,
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+}
+
+impl HttpSettings {
+    /// The CORS / WebSocket origin allow-list.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        split_list(&self.cors_allowed_origins)
+    }
+
+    /// Trusted proxy networks; a bad entry is a start-up error.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        split_list(&self.trusted_proxies)
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "EXECORA_HTTP_TRUSTED_PROXIES: {p:?} is not an address or CIDR"
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    pub fn tls(&self) -> bool {
+        !self.tls_cert_file.is_empty()
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -103,6 +187,7 @@ pub struct JwtSettings {
     pub audience: String,
     pub private_key: SecretString,
     pub access_ttl_secs: u64,
+    pub rotated_keys: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -199,11 +284,18 @@ impl Settings {
                 "EXECORA_REDIS_NAMESPACE must be non-empty and contain no ':'".into(),
             ));
         }
+        self.http.trusted_proxy_nets()?;
+        if self.http.tls_cert_file.is_empty() != self.http.tls_key_file.is_empty() {
+            return Err(ConfigError(
+                "EXECORA_HTTP_TLS_CERT_FILE and EXECORA_HTTP_TLS_KEY_FILE go together".into(),
+            ));
+        }
         if self.production() {
             for (name, secret) in [
                 ("EXECORA_JWT_PRIVATE_KEY", &self.jwt.private_key),
                 ("EXECORA_WHATSAPP_APP_SECRET", &self.whatsapp.app_secret),
                 ("EXECORA_WHATSAPP_VERIFY_TOKEN", &self.whatsapp.verify_token),
+                ("EXECORA_SMTP_URL", &self.smtp.url),
             ] {
                 if secret.expose_secret().is_empty() {
                     return Err(ConfigError(format!(

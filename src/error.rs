@@ -47,6 +47,9 @@ pub enum ApiError {
     /// The request parsed but a value is not acceptable.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Too many requests; retry after the given number of seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// A dependency (Postgres, Redis) is unavailable; retry later.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -70,6 +73,18 @@ impl ApiError {
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden(Json(ErrorBody::new("forbidden", message)))
+    }
+    pub fn unauthorized(code: &str, message: impl Into<String>) -> Self {
+        Self::Unauthorized(Json(ErrorBody::new(code, message)))
+    }
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self::TooManyRequests(
+            Json(ErrorBody::new(
+                "rate_limited",
+                "too many requests; see Retry-After",
+            )),
+            retry_after_secs.max(1),
+        )
     }
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::Unavailable(Json(ErrorBody::new("unavailable", message)))

@@ -56,6 +56,8 @@ pub struct Metrics {
     pub ws_sessions: IntGauge,
     pub ws_events_sent: IntCounterVec,
     pub webhook_events: IntCounterVec,
+    pub rate_limited: IntCounterVec,
+    pub auth_events: IntCounterVec,
 }
 
 impl Metrics {
@@ -123,6 +125,16 @@ impl Metrics {
             webhook_events: counter(
                 "execora_webhook_events_total",
                 "WhatsApp webhook events by kind and outcome",
+                &["kind", "outcome"],
+            )?,
+            rate_limited: counter(
+                "execora_rate_limit_rejections_total",
+                "Requests refused by a rate limit, by limit",
+                &["limit"],
+            )?,
+            auth_events: counter(
+                "execora_auth_events_total",
+                "Authentication outcomes by kind (login, otp, refresh) and outcome",
                 &["kind", "outcome"],
             )?,
             registry,

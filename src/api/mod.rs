@@ -1,32 +1,42 @@
 //! The HTTP edge: poem-openapi services, the WebSocket route, and the middleware.
 //!
 //! Handlers parse and map; they call `domain/` and the job queue and return typed
-//! responses. The middleware, outermost first: request id (accepted or generated, and
-//! returned on every response, errors included), metrics, and the error envelope.
+//! responses. [`middleware`] holds what applies to every request.
 
+mod auth;
 mod job_view;
 mod jobs;
+mod middleware;
 mod probes;
 mod queue_depth;
 mod security;
 mod system;
+mod users;
 mod webhooks;
 
-use std::time::Instant;
+pub use middleware::ClientIp;
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server,
+    Endpoint, EndpointExt, IntoResponse, Response, Route, Server, handler,
     http::{HeaderValue, StatusCode},
-    listener::{Acceptor, Listener, TcpListener},
+    listener::{
+        Acceptor, AcceptorExt, BoxAcceptor, Listener, RustlsCertificate, RustlsConfig, TcpListener,
+    },
+    middleware::Cors,
+    web::{Data, Json},
 };
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::{app::App, error::envelope_for, workflows::hub::Hub, ws};
+use crate::{app::App, config::Settings, error::envelope_for, workflows::hub::Hub, ws};
 
 #[derive(Tags)]
 pub enum ApiTags {
     /// Liveness, readiness, metrics.
     System,
+    /// Sign-up, login, tokens.
+    Auth,
+    /// The people of a business.
+    Users,
     /// Jobs: workflow runs, their state, retry and cancel.
     Jobs,
     /// Signed callbacks from providers.
@@ -35,6 +45,8 @@ pub enum ApiTags {
 
 type Apis = (
     system::SystemApi,
+    auth::AuthApi,
+    users::UsersApi,
     jobs::JobsApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
@@ -44,6 +56,8 @@ fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             system::SystemApi,
+            auth::AuthApi,
+            users::UsersApi,
             jobs::JobsApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,
@@ -51,12 +65,17 @@ fn service() -> OpenApiService<Apis, ()> {
         "Execora",
         env!("CARGO_PKG_VERSION"),
     )
-    .description("Voice-first shop assistant back end: jobs, workflows and their events.")
+    .description("Voice-first shop assistant back end: accounts, jobs, workflows and their events.")
 }
 
 /// The OpenAPI document as YAML (what `openapi/execora.yaml` holds).
 pub fn spec_yaml() -> String {
     service().spec_yaml()
+}
+
+#[handler]
+fn jwks(app: Data<&App>) -> Json<serde_json::Value> {
+    Json(app.tokens.jwks())
 }
 
 /// The whole HTTP application.
@@ -65,23 +84,42 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
     let docs = api.scalar();
     let yaml = api.spec_endpoint_yaml();
     let json = api.spec_endpoint();
-    let metrics = app.metrics.clone();
+    let tls = app.settings.http.tls();
+    let origins = app.settings.http.allowed_origins();
+    let cors = (!origins.is_empty()).then(|| {
+        Cors::new()
+            .allow_origins(origins)
+            .allow_headers([
+                "authorization",
+                "content-type",
+                "idempotency-key",
+                "prefer",
+                "x-request-id",
+            ])
+            .expose_headers([
+                "x-request-id",
+                "retry-after",
+                "ratelimit-limit",
+                "ratelimit-remaining",
+                "ratelimit-reset",
+            ])
+    });
+    let (limit_app, idem_app, ip_app, metrics) =
+        (app.clone(), app.clone(), app.clone(), app.metrics.clone());
     Route::new()
         .nest("/", api)
         .at("/openapi.yaml", yaml)
         .at("/openapi.json", json)
+        .at("/.well-known/jwks.json", jwks)
         .nest("/docs", docs)
         .at("/ws", ws::endpoint())
-        .data(app.tokens.clone())
-        .data(app)
-        .data(hub)
         .catch_all_error(|err: poem::Error| async move {
             // Handler errors (`ApiError`) already are envelopes with their own code.
             if err.is_from_response() {
                 return err.into_response();
             }
             let (status, body) = envelope_for(&err);
-            let mut resp = poem::web::Json(body).with_status(status).into_response();
+            let mut resp = Json(body).with_status(status).into_response();
             if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
             {
                 resp.headers_mut()
@@ -90,71 +128,55 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
             resp
         })
         .around(move |ep, req| {
+            let app = idem_app.clone();
+            async move { middleware::idempotent(ep.as_ref(), req, &app).await }
+        })
+        .around(move |ep, req| {
+            let app = limit_app.clone();
+            async move { middleware::limit_user(ep.as_ref(), req, &app).await }
+        })
+        .data(app)
+        .data(hub)
+        .with_if(cors.is_some(), cors.unwrap_or_default())
+        .around(move |ep, mut req| {
+            let ip = middleware::client_ip(&req, &ip_app.trusted_proxies);
+            req.set_data(ClientIp(ip));
+            let path = req.uri().path().to_string();
+            async move {
+                let mut resp: Response = ep
+                    .call(req)
+                    .await
+                    .map(IntoResponse::into_response)
+                    .unwrap_or_else(|e| e.into_response());
+                middleware::security_headers(&mut resp, tls, &path);
+                Ok(resp)
+            }
+        })
+        .around(move |ep, req| {
             let metrics = metrics.clone();
-            async move { Ok(observe(ep, req, &metrics).await) }
+            async move { Ok(middleware::observe(ep, req, &metrics).await) }
         })
 }
 
-/// Request id and metrics around every request.
-async fn observe<E: Endpoint>(
-    ep: std::sync::Arc<E>,
-    req: Request,
-    metrics: &crate::telemetry::Metrics,
-) -> Response {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let method = req.method().to_string();
-    let fallback_route = fallback_route(req.uri().path());
-    let started = Instant::now();
-    let span = tracing::info_span!("http", request_id = %request_id, method = %method);
-    let mut resp = {
-        let _enter = span.enter();
-        drop(_enter);
-        use tracing::Instrument;
-        match ep.call(req).instrument(span.clone()).await {
-            Ok(r) => r.into_response(),
-            Err(e) => e.into_response(),
-        }
+/// Binds the configured address, with native TLS when a certificate is configured.
+pub async fn bind(settings: &Settings) -> anyhow::Result<BoxAcceptor> {
+    let addr = settings.listen;
+    let listener = TcpListener::bind(addr);
+    let acceptor = if settings.http.tls() {
+        let cert = std::fs::read(&settings.http.tls_cert_file)
+            .map_err(|e| anyhow::anyhow!("EXECORA_HTTP_TLS_CERT_FILE: {e}"))?;
+        let key = std::fs::read(&settings.http.tls_key_file)
+            .map_err(|e| anyhow::anyhow!("EXECORA_HTTP_TLS_KEY_FILE: {e}"))?;
+        let config = RustlsConfig::new().fallback(RustlsCertificate::new().cert(cert).key(key));
+        listener
+            .rustls(config)
+            .into_acceptor()
+            .await
+            .map(AcceptorExt::boxed)
+    } else {
+        listener.into_acceptor().await.map(AcceptorExt::boxed)
     };
-    let route = resp
-        .data::<poem_openapi::OperationId>()
-        .map(|o| o.0.to_string())
-        .unwrap_or(fallback_route);
-    let status = resp.status().as_u16().to_string();
-    metrics
-        .http_requests
-        .with_label_values(&[&route, &method, &status])
-        .inc();
-    metrics
-        .http_duration
-        .with_label_values(&[&route, &method])
-        .observe(started.elapsed().as_secs_f64());
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-request-id", v);
-    }
-    resp
-}
-
-/// A bounded route label for requests no operation claimed (no raw paths: unbounded).
-fn fallback_route(path: &str) -> String {
-    match path {
-        "/ws" | "/openapi.yaml" | "/openapi.json" => path.to_string(),
-        p if p.starts_with("/docs") => "/docs".into(),
-        _ => "unmatched".into(),
-    }
-}
-
-/// Binds the configured address; the acceptor knows the actual port (for `:0`).
-pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<impl Acceptor> {
-    TcpListener::bind(addr)
-        .into_acceptor()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))
+    acceptor.map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))
 }
 
 /// The first local address of a bound acceptor.

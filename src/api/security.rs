@@ -1,23 +1,39 @@
 //! The bearer-token security scheme of every `/api/v1` operation but the webhooks.
 
-use std::sync::Arc;
-
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
-use crate::auth::{Principal, jwt::TokenService};
+use crate::{app::App, auth::Principal, domain::users};
 
 /// An access token (`Authorization: Bearer <JWT>`), verified; carries the tenant.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "verify")]
 pub struct BearerAuth(pub Principal);
 
+/// Signature and claims first (no I/O), then the user: still present, and not signed
+/// out everywhere since the token was issued.
 async fn verify(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let tokens = req
-        .data::<Arc<TokenService>>()
-        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    tokens.verify(&bearer.token).map_err(|e| {
+    use poem::http::StatusCode;
+    let app = req
+        .data::<App>()
+        .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    let principal = app.tokens.verify(&bearer.token).map_err(|e| {
         tracing::debug!(reason = %e, "access token refused");
-        poem::Error::from_status(poem::http::StatusCode::UNAUTHORIZED)
-    })
+        poem::Error::from_status(StatusCode::UNAUTHORIZED)
+    })?;
+    match users::token_still_valid(
+        &app.pool,
+        principal.tenant_id,
+        principal.user_id,
+        principal.issued_at,
+    )
+    .await
+    {
+        Ok(true) => Ok(principal),
+        Ok(false) => Err(poem::Error::from_status(StatusCode::UNAUTHORIZED)),
+        Err(e) => {
+            tracing::error!(error = %e, "session check failed");
+            Err(poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE))
+        }
+    }
 }

@@ -50,22 +50,28 @@ pub struct TokenService {
     signing_kid: String,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
+    /// Public halves of every accepted key, for `/.well-known/jwks.json`.
+    jwks: Vec<(String, String)>,
     validation: Validation,
 }
 
 impl TokenService {
+    /// Signs with `key`; also accepts tokens of the `rotated` keys (kept until every
+    /// token they signed has expired).
     pub fn new(
         key: &SigningKey,
+        rotated: &[SigningKey],
         issuer: &str,
         audience: &str,
         ttl_secs: u64,
     ) -> anyhow::Result<Self> {
         let encoding = EncodingKey::from_ed_pem(key.pem_bytes())?;
         let mut decoding = HashMap::new();
-        decoding.insert(
-            key.kid.clone(),
-            DecodingKey::from_ed_components(&key.public_x)?,
-        );
+        let mut jwks = Vec::new();
+        for k in std::iter::once(key).chain(rotated) {
+            decoding.insert(k.kid.clone(), DecodingKey::from_ed_components(&k.public_x)?);
+            jwks.push((k.kid.clone(), k.public_x.clone()));
+        }
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -79,6 +85,7 @@ impl TokenService {
             signing_kid: key.kid.clone(),
             encoding,
             decoding,
+            jwks,
             validation,
         })
     }
@@ -116,7 +123,18 @@ impl TokenService {
             user_id: data.claims.sub,
             role: data.claims.role,
             expires_at: data.claims.exp,
+            issued_at: data.claims.iat,
         })
+    }
+
+    /// The JSON Web Key Set of every accepted key (RFC 7517, OKP/Ed25519).
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> = self
+            .jwks
+            .iter()
+            .map(|(kid, x)| serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}))
+            .collect();
+        serde_json::json!({ "keys": keys })
     }
 
     pub fn ttl_secs(&self) -> i64 {
@@ -131,7 +149,7 @@ mod tests {
     fn service(dir: &str) -> TokenService {
         let path = std::env::temp_dir().join(format!("execora-jwt-{dir}-{}", std::process::id()));
         let key = SigningKey::load_or_generate(&path).unwrap();
-        TokenService::new(&key, "execora", "execora-api", 60).unwrap()
+        TokenService::new(&key, &[], "execora", "execora-api", 60).unwrap()
     }
 
     #[test]

@@ -60,6 +60,21 @@ impl SigningKey {
         Self::from_pem(&pem)
     }
 
+    /// Every PEM private-key block in `text` (rotated keys are given concatenated).
+    pub fn all_from_pem(text: &str) -> anyhow::Result<Vec<Self>> {
+        let mut keys = Vec::new();
+        let mut block = String::new();
+        for line in text.lines() {
+            block.push_str(line);
+            block.push('\n');
+            if line.trim_start().starts_with("-----END") {
+                keys.push(Self::from_pem(&block)?);
+                block.clear();
+            }
+        }
+        Ok(keys)
+    }
+
     pub fn pem_bytes(&self) -> &[u8] {
         self.pem.expose_secret().as_bytes()
     }

@@ -5,6 +5,11 @@
 
 pub mod jwt;
 pub mod keys;
+pub mod otp;
+pub mod passwords;
+pub mod ratelimit;
+pub mod secrets;
+pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -39,6 +44,14 @@ impl Role {
     pub fn can_operate_jobs(self) -> bool {
         matches!(self, Self::Owner | Self::Manager)
     }
+    /// Inviting and removing users is the owner's alone.
+    pub fn can_manage_users(self) -> bool {
+        matches!(self, Self::Owner)
+    }
+    /// Deleting customers and cancelling invoices: owners and managers.
+    pub fn can_delete_records(self) -> bool {
+        matches!(self, Self::Owner | Self::Manager)
+    }
 }
 
 /// The verified caller of a request or WebSocket session.
@@ -49,4 +62,6 @@ pub struct Principal {
     pub role: Role,
     /// Expiry of the token that proved this, as Unix seconds.
     pub expires_at: i64,
+    /// When that token was issued, as Unix seconds ("sign out everywhere" refuses older).
+    pub issued_at: i64,
 }

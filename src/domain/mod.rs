@@ -4,5 +4,8 @@
 //! typed values, and every query on business data is scoped by the tenant it is given.
 
 pub mod businesses;
+pub mod idempotency;
 pub mod jobs;
+pub mod sessions;
+pub mod users;
 pub mod whatsapp;

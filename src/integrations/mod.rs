@@ -1,3 +1,4 @@
-//! Provider adapters. For now: the WhatsApp Cloud API webhook format and its signature.
+//! Provider adapters: the WhatsApp Cloud API webhook format and signature, and email.
 
+pub mod email;
 pub mod whatsapp;

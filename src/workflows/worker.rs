@@ -9,7 +9,11 @@
 //!   well inside the 30 s target) instead of the default 300 s;
 //! - apalis's own retry (25 times, linear) is never used for step failures: the handler
 //!   returns `Ok` after recording the outcome and scheduling its own retry;
-//! - a worker that stops on a backend error is restarted by the monitor.
+//! - a worker that stops on a backend error is restarted by the monitor;
+//! - apalis-redis's fetch script promotes *every* due scheduled task with one `unpack`,
+//!   which Lua refuses past ~8 000 values: a backlog that large (workers down while
+//!   webhooks keep arriving) stalls the queue for good. [`promote_due`] moves due tasks
+//!   in bounded batches first, so the fetch only ever sees a few.
 
 use std::{
     future::Future,
@@ -60,6 +64,57 @@ impl PollStrategy for FixedPoll {
     }
 }
 
+/// Moves due tasks from the scheduled set to the active list, `PROMOTE_BATCH` at a time.
+const PROMOTE_SCRIPT: &str = r#"
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, ARGV[1], 'LIMIT', 0, ARGV[2])
+if #ids > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(ids))
+  redis.call('ZREM', KEYS[1], unpack(ids))
+end
+return #ids
+"#;
+const PROMOTE_BATCH: usize = 1000;
+
+/// Promotes every due task of a queue in bounded batches; returns how many.
+pub async fn promote_due(
+    conn: &mut ConnectionManager,
+    cfg: &apalis_redis::Config,
+) -> redis::RedisResult<usize> {
+    let script = redis::Script::new(PROMOTE_SCRIPT);
+    let mut total = 0;
+    loop {
+        let moved: usize = script
+            .key(cfg.scheduled_jobs_set())
+            .key(cfg.active_jobs_list())
+            .arg(chrono::Utc::now().timestamp())
+            .arg(PROMOTE_BATCH)
+            .invoke_async(conn)
+            .await?;
+        total += moved;
+        if moved < PROMOTE_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Runs [`promote_due`] for one queue every poll interval, for the life of the worker.
+fn spawn_promoter(
+    mut conn: ConnectionManager,
+    cfg: apalis_redis::Config,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = promote_due(&mut conn, &cfg).await {
+                tracing::warn!(error = %e, "promoting due jobs failed");
+            }
+        }
+    })
+}
+
 /// The apalis handler: run the delivery; only infrastructure errors reach apalis.
 async fn handle(envelope: JobEnvelope, runtime: Data<Arc<Runtime>>) -> Result<(), BoxDynError> {
     runtime.execute(&envelope).await.map_err(|e| {
@@ -89,8 +144,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut monitor = Monitor::new();
     let poll = settings.jobs.poll_interval();
+    let mut promoters = Vec::new();
     for spec in runtime.specs.iter() {
         let cfg = redis_config(&settings.redis_namespace, &spec.queue, &settings.jobs);
+        promoters.push(spawn_promoter(conn.clone(), cfg.clone(), poll));
         let storage: RedisStorage<JobEnvelope> = RedisStorage::new(conn.clone()).with_config(cfg);
         let rt = runtime.clone();
         let name = spec.name.clone();
@@ -105,13 +162,17 @@ pub async fn run(
                 .build(handle)
         });
     }
-    monitor
+    let outcome = monitor
         .should_restart(|ctx, err| {
             tracing::error!(worker = ctx.name(), error = %err, "worker stopped; restarting");
             true
         })
         .shutdown_timeout(Duration::from_secs(settings.jobs.shutdown_timeout_secs))
         .run_with_signal(shutdown)
-        .await?;
+        .await;
+    for p in promoters {
+        p.abort();
+    }
+    outcome?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use poem::{
     web::{Data, websocket::WebSocket},
 };
 
-use crate::{app::App, auth::Principal, workflows::hub::Hub};
+use crate::{app::App, auth::Principal, domain::users, workflows::hub::Hub};
 
 /// The application protocol name clients offer and the server echoes.
 pub const APP_PROTOCOL: &str = "execora.v1";
@@ -45,10 +45,42 @@ fn offered_tokens(req: &Request) -> Vec<String> {
     tokens
 }
 
-fn authenticate(req: &Request, app: &App) -> Option<Principal> {
-    offered_tokens(req)
-        .iter()
-        .find_map(|t| app.tokens.verify(t).ok())
+/// The principal behind the upgrade: a bearer or subprotocol token, or a single-use
+/// ticket in the query string. A JWT in the query string is never read.
+async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
+    for token in offered_tokens(req) {
+        let Ok(p) = app.tokens.verify(&token) else {
+            continue;
+        };
+        if users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+            .await
+            .unwrap_or(false)
+        {
+            return Some(p);
+        }
+    }
+    let ticket = req.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("ticket="))
+            .map(str::to_string)
+    })?;
+    app.tickets.redeem(&ticket).await.ok().flatten()
+}
+
+/// Browsers send `Origin`; it must be one we allow (anti cross-site WebSocket hijacking).
+/// Native clients send none.
+fn origin_allowed(req: &Request, app: &App) -> bool {
+    let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let public = app.settings.public_url.trim_end_matches('/');
+    (!public.is_empty() && origin == public)
+        || app
+            .settings
+            .http
+            .allowed_origins()
+            .iter()
+            .any(|o| o == origin)
 }
 
 #[handler]
@@ -58,7 +90,10 @@ async fn upgrade(
     app: Data<&App>,
     hub: Data<&Hub>,
 ) -> poem::Result<impl IntoResponse> {
-    let Some(principal) = authenticate(req, &app) else {
+    if !origin_allowed(req, &app) {
+        return Err(poem::Error::from_status(StatusCode::FORBIDDEN));
+    }
+    let Some(principal) = authenticate(req, &app).await else {
         return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED));
     };
     let app = app.0.clone();

@@ -58,6 +58,10 @@ impl TestEnv {
             ("EXECORA_JOBS_REQUEUE_AFTER_SECS", "5".into()),
             ("EXECORA_JOBS_SHUTDOWN_TIMEOUT_SECS", "5".into()),
             ("EXECORA_DATABASE_MAX_CONNECTIONS", "10".into()),
+            (
+                "EXECORA_SMTP_URL",
+                std::env::var("EXECORA_TEST_SMTP_URL").unwrap_or_default(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -116,9 +120,7 @@ impl TestApp {
         let mut tasks = Vec::new();
         let mut base = String::new();
         if server {
-            let acceptor = execora::api::bind("127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap();
+            let acceptor = execora::api::bind(&app.settings).await.unwrap();
             let addr = execora::api::local_addr(&acceptor).unwrap();
             base = format!("http://{addr}");
             let (tx, rx) = oneshot::channel::<()>();
@@ -282,4 +284,64 @@ pub async fn assert_drained(app: &App) {
     .await
     .unwrap();
     assert_eq!(open, 0, "jobs left unfinished");
+}
+
+/// A unique, valid email address for this test.
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@shop.example", Uuid::new_v4().simple())
+}
+
+/// The 6-digit code of the newest email to `to` in the SMTP sink's Maildir, waiting
+/// for it to arrive (the sink writes the file after accepting the message).
+pub async fn login_code_for(to: &str) -> String {
+    let dir = PathBuf::from(
+        std::env::var("EXECORA_TEST_MAILDIR").expect("EXECORA_TEST_MAILDIR (make test)"),
+    )
+    .join("new");
+    for _ in 0..200 {
+        let mut found: Vec<(std::time::SystemTime, String)> = Vec::new();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            if text.contains(&format!("To: {to}")) {
+                let modified = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                found.push((modified, text));
+            }
+        }
+        found.sort_by_key(|(t, _)| *t);
+        if let Some((_, text)) = found.last() {
+            let code = text
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+                .expect("a 6-digit code in the email");
+            return code.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no email to {to} arrived");
+}
+
+/// Signs up a business through the API; returns (business id, user id, access, refresh).
+pub async fn sign_up(base: &str, email: &str, password: &str) -> (Uuid, Uuid, String, String) {
+    let resp = client()
+        .post(format!("{base}/api/v1/businesses"))
+        .json(&json!({"business_name": "Sharma Kirana", "owner_name": "Ramesh Sharma", "owner_email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.unwrap();
+    (
+        body["business_id"].as_str().unwrap().parse().unwrap(),
+        body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        body["tokens"]["access_token"].as_str().unwrap().to_string(),
+        body["tokens"]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
 }

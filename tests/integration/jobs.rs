@@ -267,56 +267,165 @@ async fn jobs_are_listed_newest_first_with_filters_and_pages() {
 
 #[tokio::test]
 async fn a_recorded_but_never_pushed_job_is_pushed_again_by_the_sweeper() {
-    let env = TestEnv::new().await.with("EXECORA_JOBS_REQUEUE_AFTER_SECS", "0");
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_JOBS_REQUEUE_AFTER_SECS", "0");
     let t = TestApp::start(&env, true, true).await;
     let (tenant, user) = env.tenant(&t.app, None).await;
     let token = t.token(tenant, user, Role::Owner);
     // As if the process died between writing the record and pushing it.
     let id = uuid::Uuid::now_v7();
-    let job = execora::domain::jobs::NewJob { id, business_id: tenant, user_id: None, workflow: "probe".into(), input: json!({}), request_id: None, traceparent: None };
-    execora::domain::jobs::insert_queued(&t.app.pool, &job).await.unwrap();
+    let job = execora::domain::jobs::NewJob {
+        id,
+        business_id: tenant,
+        user_id: None,
+        workflow: "probe".into(),
+        input: json!({}),
+        request_id: None,
+        traceparent: None,
+    };
+    execora::domain::jobs::insert_queued(&t.app.pool, &job)
+        .await
+        .unwrap();
     let mut ws = WsClient::connect(&t.ws_url, &token).await;
     ws.send(json!({"type": "subscribe", "job_id": id})).await;
     assert_eq!(ws.next().await["type"], "subscribed");
-    let pushed = execora::workflows::upkeep::requeue_overdue(&t.app.runtime, &t.app.settings).await.unwrap();
+    let pushed = execora::workflows::upkeep::requeue_overdue(&t.app.runtime, &t.app.settings)
+        .await
+        .unwrap();
     assert_eq!(pushed, 1);
     // Pushing the same delivery again is dropped by the idempotency key.
-    execora::workflows::upkeep::requeue_overdue(&t.app.runtime, &t.app.settings).await.unwrap();
+    execora::workflows::upkeep::requeue_overdue(&t.app.runtime, &t.app.settings)
+        .await
+        .unwrap();
     let events = ws.follow_to_end(id, 0).await;
-    assert_eq!(kinds(&events).iter().filter(|k| *k == "succeeded").count(), 1);
-    let job: Value = client().get(format!("{}/api/v1/jobs/{id}", t.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    assert_eq!((job["state"].as_str(), job["attempts"].as_i64()), (Some("succeeded"), Some(1)));
+    assert_eq!(
+        kinds(&events).iter().filter(|k| *k == "succeeded").count(),
+        1
+    );
+    let job: Value = client()
+        .get(format!("{}/api/v1/jobs/{id}", t.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (job["state"].as_str(), job["attempts"].as_i64()),
+        (Some("succeeded"), Some(1))
+    );
     t.stop().await;
 }
 
 #[tokio::test]
 async fn finished_jobs_past_retention_are_cleaned_up_in_postgres_and_redis() {
-    let env = TestEnv::new().await.with("EXECORA_JOBS_RETENTION_SECS", "0");
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_JOBS_RETENTION_SECS", "0");
     let t = TestApp::start(&env, true, true).await;
     let (tenant, user) = env.tenant(&t.app, None).await;
     let token = t.token(tenant, user, Role::Owner);
     let (_, job) = probe(&t.base, &token, json!({}), Some(30)).await;
     assert_eq!(job["state"], "succeeded");
-    let cfg = execora::workflows::queue::redis_config(&t.app.settings.redis_namespace, "probe", &t.app.settings.jobs);
+    let cfg = execora::workflows::queue::redis_config(
+        &t.app.settings.redis_namespace,
+        "probe",
+        &t.app.settings.jobs,
+    );
     let mut conn = t.app.redis.clone();
     // apalis acks in batches: wait until the done set holds the task.
     let mut done: i64 = 0;
     for _ in 0..200 {
-        done = redis::cmd("SCARD").arg(cfg.done_jobs_set()).query_async(&mut conn).await.unwrap();
+        done = redis::cmd("SCARD")
+            .arg(cfg.done_jobs_set())
+            .query_async(&mut conn)
+            .await
+            .unwrap();
         if done > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(done > 0, "apalis recorded the finished task");
-    let (rows, tasks) = execora::workflows::upkeep::clean_up(&t.app.runtime, t.app.redis.clone(), &t.app.settings).await.unwrap();
+    let (rows, tasks) =
+        execora::workflows::upkeep::clean_up(&t.app.runtime, t.app.redis.clone(), &t.app.settings)
+            .await
+            .unwrap();
     assert_eq!(rows, 1);
     assert!(tasks >= 1);
-    let after: i64 = redis::cmd("SCARD").arg(cfg.done_jobs_set()).query_async(&mut conn).await.unwrap();
+    let after: i64 = redis::cmd("SCARD")
+        .arg(cfg.done_jobs_set())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(after, 0);
-    let data: i64 = redis::cmd("HLEN").arg(cfg.job_data_hash()).query_async(&mut conn).await.unwrap();
+    let data: i64 = redis::cmd("HLEN")
+        .arg(cfg.job_data_hash())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(data, 0, "task payloads removed");
-    let resp = client().get(format!("{}/api/v1/jobs/{}", t.base, job["id"].as_str().unwrap())).bearer_auth(&token).send().await.unwrap();
+    let resp = client()
+        .get(format!(
+            "{}/api/v1/jobs/{}",
+            t.base,
+            job["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     t.stop().await;
+}
+
+/// apalis-redis's fetch promotes every due task with one Lua `unpack`, which fails past
+/// ~8000 values; Execora's bounded promotion keeps such a backlog draining.
+#[tokio::test]
+async fn a_backlog_larger_than_apalis_can_promote_at_once_still_drains() {
+    use apalis::prelude::TaskSink;
+    let env = TestEnv::new().await;
+    let t = TestApp::start(&env, false, false).await;
+    let cfg = execora::workflows::queue::redis_config(
+        &t.app.settings.redis_namespace,
+        "noop",
+        &t.app.settings.jobs,
+    );
+    let mut storage: apalis_redis::RedisStorage<execora::workflows::JobEnvelope> =
+        apalis_redis::RedisStorage::new(t.app.redis.clone()).with_config(cfg.clone());
+    // 9000 deliveries of jobs without records: each is a quick no-op for the worker.
+    let backlog: Vec<_> = (0..9000)
+        .map(|_| execora::workflows::JobEnvelope {
+            job_id: uuid::Uuid::now_v7(),
+            workflow: "noop".into(),
+            delivery: 1,
+        })
+        .collect();
+    for chunk in backlog.chunks(1000) {
+        storage.push_bulk(chunk.to_vec()).await.unwrap();
+    }
+    let mut conn = t.app.redis.clone();
+    let scheduled: usize = redis::cmd("ZCARD")
+        .arg(cfg.scheduled_jobs_set())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(scheduled, 9000);
+    let workers = TestApp::start(&env, false, true).await;
+    let mut done = 0usize;
+    for _ in 0..600 {
+        done = redis::cmd("SCARD")
+            .arg(cfg.done_jobs_set())
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if done == 9000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(done, 9000, "every delivery was fetched and acknowledged");
+    workers.stop().await;
 }

@@ -5,9 +5,11 @@
     reason = "a test fails loudly on the first surprise"
 )]
 
+mod accounts;
 mod common;
 mod http;
 mod jobs;
 mod processes;
+mod security;
 mod webhooks;
 mod ws;

@@ -1,0 +1,447 @@
+//! Sign-up, login (password or email code), token refresh, logout, WebSocket tickets.
+//!
+//! Every endpoint here is public, so each counts against per-IP and (where an email is
+//! given) per-email limits in Redis before doing any work. Answers never reveal whether
+//! an email is registered, except sign-up's "already registered".
+
+use std::time::Duration;
+
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, payload::Json};
+use uuid::Uuid;
+
+use super::{ApiTags, middleware::ClientIp, security::BearerAuth, users::UserView};
+use crate::{
+    app::App,
+    auth::{Role, passwords, ratelimit::Limit, secrets, tickets::TICKET_TTL_SECS},
+    domain::{sessions, users},
+    error::ApiError,
+};
+
+pub struct AuthApi;
+
+/// An access token and the refresh token that renews it.
+#[derive(Object)]
+pub struct TokenPair {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Opaque, single use: trade it at `/auth/refresh` for a new pair.
+    pub refresh_token: String,
+}
+
+#[derive(Object)]
+struct SignUp {
+    #[oai(validator(min_length = 1, max_length = 120))]
+    business_name: String,
+    #[oai(validator(min_length = 1, max_length = 120))]
+    owner_name: String,
+    #[oai(validator(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ))]
+    owner_email: String,
+    #[oai(validator(min_length = 10, max_length = 256))]
+    password: String,
+}
+
+#[derive(Object)]
+struct SignedUp {
+    business_id: Uuid,
+    user: UserView,
+    tokens: TokenPair,
+}
+
+#[derive(ApiResponse)]
+enum SignUpResponse {
+    /// The business and its owner exist; the owner is logged in.
+    #[oai(status = 201)]
+    Created(Json<SignedUp>),
+}
+
+#[derive(Object)]
+struct PasswordLogin {
+    #[oai(validator(min_length = 3, max_length = 254))]
+    email: String,
+    #[oai(validator(min_length = 1, max_length = 256))]
+    password: String,
+}
+
+#[derive(Object)]
+struct OtpRequest {
+    #[oai(validator(min_length = 3, max_length = 254))]
+    email: String,
+}
+
+#[derive(Object)]
+struct OtpRequested {
+    /// Always `sent`: the answer does not tell whether the email is registered.
+    status: String,
+    /// Seconds the code stays valid.
+    expires_in: u64,
+}
+
+#[derive(ApiResponse)]
+enum OtpRequestResponse {
+    /// If the email belongs to a user, a code is on its way.
+    #[oai(status = 202)]
+    Accepted(Json<OtpRequested>),
+}
+
+#[derive(Object)]
+struct OtpVerify {
+    #[oai(validator(min_length = 3, max_length = 254))]
+    email: String,
+    #[oai(validator(min_length = 6, max_length = 6, pattern = r"^[0-9]{6}$"))]
+    code: String,
+}
+
+#[derive(Object)]
+struct RefreshRequest {
+    #[oai(validator(min_length = 1, max_length = 256))]
+    refresh_token: String,
+}
+
+#[derive(ApiResponse)]
+enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(Object)]
+struct WsTicket {
+    /// Pass as `/ws?ticket=…` within `expires_in` seconds; it works once.
+    ticket: String,
+    expires_in: u64,
+}
+
+fn hour(name: &'static str, limit: u64) -> Limit {
+    Limit {
+        name,
+        limit,
+        window: Duration::from_secs(3600),
+    }
+}
+
+/// Per-IP and per-email limits of the public auth endpoints. A Redis failure lets the
+/// request through (logged): the OTP attempt limit still bounds guessing.
+async fn guard(app: &App, ip: &ClientIp, email: Option<&str>) -> Result<(), ApiError> {
+    let limits = &app.settings.limits;
+    let mut checks = vec![(
+        hour("auth_ip", limits.auth_per_ip_per_hour),
+        ip.0.to_string(),
+    )];
+    if let Some(email) = email {
+        let subject = hex::encode(secrets::token_hash(&users::normalise_email(email)));
+        checks.push((hour("auth_email", limits.auth_per_email_per_hour), subject));
+    }
+    for (limit, subject) in checks {
+        match app.limiter.hit(limit, &subject).await {
+            Ok(d) if !d.allowed => {
+                app.metrics
+                    .rate_limited
+                    .with_label_values(&[limit.name])
+                    .inc();
+                return Err(ApiError::rate_limited(d.reset_secs));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "auth rate limiter unavailable"),
+        }
+    }
+    Ok(())
+}
+
+/// A new login: an access token and the first refresh token of a new family.
+pub async fn issue_pair(
+    app: &App,
+    user: Uuid,
+    tenant: Uuid,
+    role: Role,
+) -> Result<TokenPair, ApiError> {
+    let access_token = app.tokens.issue(tenant, user, role)?;
+    let refresh_token = secrets::random_token();
+    sessions::start(
+        &app.pool,
+        user,
+        tenant,
+        &secrets::token_hash(&refresh_token),
+        app.settings.auth.refresh_ttl_days,
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: app.tokens.ttl_secs(),
+        refresh_token,
+    })
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "email or password is wrong")
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Create a business and its owner, and log the owner in.
+    #[oai(path = "/businesses", method = "post", operation_id = "signUp")]
+    async fn sign_up(
+        &self,
+        app: Data<&App>,
+        ip: Data<&ClientIp>,
+        /// Makes a retried sign-up return the first answer instead of a conflict.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<String>>,
+        body: Json<SignUp>,
+    ) -> Result<SignUpResponse, ApiError> {
+        guard(app.0, ip.0, Some(&body.owner_email)).await?;
+        let hash = passwords::hash(&body.password)?;
+        let (business_id, user) = users::sign_up(
+            &app.pool,
+            &body.business_name,
+            &body.owner_email,
+            &body.owner_name,
+            Some(&hash),
+        )
+        .await
+        .map_err(|e| match e {
+            users::UserError::EmailTaken => {
+                ApiError::conflict("email_taken", "that email is already registered")
+            }
+            users::UserError::Db(db) => db.into(),
+        })?;
+        let tokens = issue_pair(app.0, user.id, business_id, Role::Owner).await?;
+        Ok(SignUpResponse::Created(Json(SignedUp {
+            business_id,
+            user: user.into(),
+            tokens,
+        })))
+    }
+
+    /// Log in with email and password.
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        app: Data<&App>,
+        ip: Data<&ClientIp>,
+        body: Json<PasswordLogin>,
+    ) -> Result<Json<TokenPair>, ApiError> {
+        guard(app.0, ip.0, Some(&body.email)).await?;
+        let creds = users::credentials(&app.pool, &body.email).await?;
+        // Verify against a dummy hash for unknown emails, so timing reveals nothing.
+        let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
+        let ok = passwords::verify(
+            &body.password,
+            hash.as_deref().unwrap_or(passwords::dummy_hash()),
+        ) && hash.is_some();
+        let Some(creds) = creds.filter(|_| ok) else {
+            app.metrics
+                .auth_events
+                .with_label_values(&["login", "refused"])
+                .inc();
+            return Err(invalid_credentials());
+        };
+        app.metrics
+            .auth_events
+            .with_label_values(&["login", "ok"])
+            .inc();
+        let role = Role::parse(&creds.role).unwrap_or(Role::Staff);
+        Ok(Json(
+            issue_pair(app.0, creds.id, creds.business_id, role).await?,
+        ))
+    }
+
+    /// Email a 6-digit login code (valid 5 minutes, 5 attempts).
+    #[oai(path = "/auth/otp", method = "post", operation_id = "requestOtp")]
+    async fn request_otp(
+        &self,
+        app: Data<&App>,
+        ip: Data<&ClientIp>,
+        body: Json<OtpRequest>,
+    ) -> Result<OtpRequestResponse, ApiError> {
+        guard(app.0, ip.0, Some(&body.email)).await?;
+        let expires_in = app.settings.auth.otp_ttl_secs;
+        let accepted = OtpRequestResponse::Accepted(Json(OtpRequested {
+            status: "sent".into(),
+            expires_in,
+        }));
+        let email = users::normalise_email(&body.email);
+        if users::credentials(&app.pool, &email).await?.is_none() {
+            return Ok(accepted);
+        }
+        let code = app.otp.issue(&email).await.map_err(|e| {
+            tracing::error!(error = %e, "otp store unavailable");
+            ApiError::unavailable("try again shortly")
+        })?;
+        let text = format!(
+            "Your Execora login code is {code}.\n\nIt expires in {} minutes. If you did not ask for it, ignore this email.\n",
+            expires_in / 60
+        );
+        if let Err(e) = app
+            .mailer
+            .send(&email, "Your Execora login code", text)
+            .await
+        {
+            tracing::error!(error = %e, "login code email not sent");
+            return Err(ApiError::unavailable(
+                "the login code could not be sent; try again",
+            ));
+        }
+        app.metrics
+            .auth_events
+            .with_label_values(&["otp_sent", "ok"])
+            .inc();
+        Ok(accepted)
+    }
+
+    /// Trade an emailed code for tokens.
+    #[oai(path = "/auth/otp/verify", method = "post", operation_id = "verifyOtp")]
+    async fn verify_otp(
+        &self,
+        app: Data<&App>,
+        ip: Data<&ClientIp>,
+        body: Json<OtpVerify>,
+    ) -> Result<Json<TokenPair>, ApiError> {
+        use crate::auth::otp::OtpCheck;
+        guard(app.0, ip.0, Some(&body.email)).await?;
+        let email = users::normalise_email(&body.email);
+        let check = app.otp.check(&email, &body.code).await.map_err(|e| {
+            tracing::error!(error = %e, "otp store unavailable");
+            ApiError::unavailable("try again shortly")
+        })?;
+        app.metrics
+            .auth_events
+            .with_label_values(&[
+                "otp",
+                if check == OtpCheck::Accepted {
+                    "ok"
+                } else {
+                    "refused"
+                },
+            ])
+            .inc();
+        match check {
+            OtpCheck::Accepted => {}
+            OtpCheck::Locked => {
+                return Err(ApiError::unauthorized(
+                    "otp_locked",
+                    "too many wrong codes; request a new one",
+                ));
+            }
+            OtpCheck::Wrong | OtpCheck::Missing => {
+                return Err(ApiError::unauthorized(
+                    "invalid_code",
+                    "the code is wrong or expired",
+                ));
+            }
+        }
+        let creds = users::credentials(&app.pool, &email)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthorized("invalid_code", "the code is wrong or expired")
+            })?;
+        let role = Role::parse(&creds.role).unwrap_or(Role::Staff);
+        Ok(Json(
+            issue_pair(app.0, creds.id, creds.business_id, role).await?,
+        ))
+    }
+
+    /// Trade a refresh token for a new pair. Each refresh token works once; presenting
+    /// a spent one ends the whole login.
+    #[oai(
+        path = "/auth/refresh",
+        method = "post",
+        operation_id = "refreshTokens"
+    )]
+    async fn refresh(
+        &self,
+        app: Data<&App>,
+        ip: Data<&ClientIp>,
+        body: Json<RefreshRequest>,
+    ) -> Result<Json<TokenPair>, ApiError> {
+        guard(app.0, ip.0, None).await?;
+        let successor = secrets::random_token();
+        let outcome = sessions::rotate(
+            &app.pool,
+            &secrets::token_hash(&body.refresh_token),
+            &secrets::token_hash(&successor),
+            app.settings.auth.refresh_grace_secs,
+        )
+        .await?;
+        let owner = match outcome {
+            sessions::Refresh::Rotated(owner) => owner,
+            sessions::Refresh::ReuseDetected => {
+                app.metrics
+                    .auth_events
+                    .with_label_values(&["refresh", "reuse_detected"])
+                    .inc();
+                tracing::warn!("refresh token reuse: login family revoked");
+                return Err(ApiError::unauthorized(
+                    "refresh_token_reused",
+                    "this login was ended for safety; log in again",
+                ));
+            }
+            sessions::Refresh::Invalid => {
+                return Err(ApiError::unauthorized(
+                    "invalid_refresh_token",
+                    "log in again",
+                ));
+            }
+        };
+        let role = Role::parse(&owner.role).unwrap_or(Role::Staff);
+        let access_token = app.tokens.issue(owner.business_id, owner.user_id, role)?;
+        Ok(Json(TokenPair {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: app.tokens.ttl_secs(),
+            refresh_token: successor,
+        }))
+    }
+
+    /// End this login (its refresh tokens stop working).
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(
+        &self,
+        app: Data<&App>,
+        body: Json<RefreshRequest>,
+    ) -> Result<NoContent, ApiError> {
+        sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Sign out everywhere: every token of the caller issued until now stops working.
+    #[oai(
+        path = "/auth/sessions/revoke",
+        method = "post",
+        operation_id = "revokeAllSessions"
+    )]
+    async fn revoke_all(&self, app: Data<&App>, auth: BearerAuth) -> Result<NoContent, ApiError> {
+        users::revoke_all_sessions(&app.pool, auth.0.user_id).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// A single-use ticket (60 s) for browsers to open `/ws?ticket=…`.
+    #[oai(
+        path = "/auth/ws-ticket",
+        method = "post",
+        operation_id = "createWsTicket"
+    )]
+    async fn ws_ticket(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+    ) -> Result<Json<WsTicket>, ApiError> {
+        let ticket = app.tickets.issue(&auth.0).await.map_err(|e| {
+            tracing::error!(error = %e, "ticket store unavailable");
+            ApiError::unavailable("try again shortly")
+        })?;
+        Ok(Json(WsTicket {
+            ticket,
+            expires_in: TICKET_TTL_SECS,
+        }))
+    }
+}

@@ -1,0 +1,66 @@
+//! Rate limits kept in Redis, so they hold across every server instance.
+//!
+//! A fixed window per (limit, subject): one `INCR` (and `PEXPIRE` on the first hit) in a
+//! script. The decision carries what the `RateLimit-*` and `Retry-After` headers need.
+
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+
+const SCRIPT: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+"#;
+
+/// One limit: `limit` events per `window` per subject.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub limit: u64,
+    pub window: Duration,
+}
+
+/// The outcome of counting one event.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u64,
+    pub remaining: u64,
+    /// Seconds until the window resets.
+    pub reset_secs: u64,
+}
+
+#[derive(Clone)]
+pub struct RateLimiter {
+    conn: ConnectionManager,
+    namespace: String,
+}
+
+impl RateLimiter {
+    pub fn new(conn: ConnectionManager, namespace: &str) -> Self {
+        Self {
+            conn,
+            namespace: namespace.to_string(),
+        }
+    }
+
+    /// Counts one event for `subject` (already non-identifying: a user id, a hashed email).
+    pub async fn hit(&self, limit: Limit, subject: &str) -> redis::RedisResult<Decision> {
+        let key = format!("{}:rl:{}:{subject}", self.namespace, limit.name);
+        let mut conn = self.conn.clone();
+        let (count, ttl_ms): (u64, i64) = redis::Script::new(SCRIPT)
+            .key(key)
+            .arg(limit.window.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(Decision {
+            allowed: count <= limit.limit,
+            limit: limit.limit,
+            remaining: limit.limit.saturating_sub(count),
+            reset_secs: (ttl_ms.max(0) as u64).div_ceil(1000),
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! Refresh-token families (CONTRACTS.md S2): rotation on every use, reuse detection.
+//!
+//! A refresh locks the presented token's row, spends it and inserts its successor in one
+//! transaction. Presenting a spent token again within the grace window (two tabs
+//! refreshing at once) yields another successor; later, it is taken as theft and the
+//! whole family is revoked, so the legitimate holder's next refresh fails too.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Who a successful refresh is for.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionOwner {
+    pub user_id: Uuid,
+    pub business_id: Uuid,
+    pub role: String,
+}
+
+#[derive(Debug)]
+pub enum Refresh {
+    Rotated(SessionOwner),
+    /// A spent token presented again: the family is now revoked.
+    ReuseDetected,
+    /// Unknown, revoked, expired, or the user was removed.
+    Invalid,
+}
+
+/// Starts a family (a login) with its first token.
+pub async fn start(
+    pool: &PgPool,
+    user: Uuid,
+    tenant: Uuid,
+    token_hash: &[u8],
+    ttl_days: u64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into refresh_tokens (id, family_id, user_id, business_id, token_hash, family_expires_at)
+         values ($1, $2, $3, $4, $5, now() + make_interval(days => $6))",
+    )
+    .bind(Uuid::now_v7())
+    .bind(Uuid::now_v7())
+    .bind(user)
+    .bind(tenant)
+    .bind(token_hash)
+    .bind(ttl_days as i32)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    family_id: Uuid,
+    user_id: Uuid,
+    business_id: Uuid,
+    family_expires_at: DateTime<Utc>,
+    spent_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Spends `presented` and stores `successor` in its place.
+pub async fn rotate(
+    pool: &PgPool,
+    presented: &[u8],
+    successor: &[u8],
+    grace_secs: u64,
+) -> sqlx::Result<Refresh> {
+    let mut tx = pool.begin().await?;
+    let row: Option<Row> = sqlx::query_as(
+        "select id, family_id, user_id, business_id, family_expires_at, spent_at, revoked_at
+         from refresh_tokens where token_hash = $1 for update",
+    )
+    .bind(presented)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Refresh::Invalid);
+    };
+    if row.revoked_at.is_some() || row.family_expires_at < Utc::now() {
+        return Ok(Refresh::Invalid);
+    }
+    if let Some(spent) = row.spent_at {
+        let within_grace = (Utc::now() - spent).num_seconds() < grace_secs as i64;
+        if !within_grace {
+            sqlx::query("update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null")
+                .bind(row.family_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Refresh::ReuseDetected);
+        }
+    }
+    let owner: Option<SessionOwner> = sqlx::query_as(
+        "select id as user_id, business_id, role from users where id = $1 and removed_at is null",
+    )
+    .bind(row.user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(owner) = owner else {
+        return Ok(Refresh::Invalid);
+    };
+    let successor_id = Uuid::now_v7();
+    sqlx::query(
+        "insert into refresh_tokens (id, family_id, user_id, business_id, token_hash, family_expires_at)
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(successor_id)
+    .bind(row.family_id)
+    .bind(row.user_id)
+    .bind(row.business_id)
+    .bind(successor)
+    .bind(row.family_expires_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update refresh_tokens set spent_at = coalesce(spent_at, now()), successor_id = $2 where id = $1")
+        .bind(row.id)
+        .bind(successor_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Refresh::Rotated(owner))
+}
+
+/// Logout: revokes the family the token belongs to. Unknown tokens are ignored.
+pub async fn revoke_family(pool: &PgPool, presented: &[u8]) -> sqlx::Result<()> {
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now()
+         where family_id = (select family_id from refresh_tokens where token_hash = $1) and revoked_at is null",
+    )
+    .bind(presented)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Email through SMTP with lettre (CONTRACTS.md §5): implicit TLS (`smtps://`),
+//! STARTTLS required (`smtp://…?tls=required`), or plain for a local sink in tests.
+
+use std::time::Duration;
+
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::header::ContentType,
+};
+use secrecy::ExposeSecret;
+
+use crate::config::SmtpSettings;
+
+/// Sends Execora's emails. `None` transport: email is not configured (development).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("email is not configured (EXECORA_SMTP_URL)")]
+    NotConfigured,
+    #[error("bad address: {0}")]
+    Address(String),
+    #[error("smtp: {0}")]
+    Smtp(String),
+}
+
+impl Mailer {
+    pub fn new(settings: &SmtpSettings) -> anyhow::Result<Self> {
+        let url = settings.url.expose_secret();
+        let transport = if url.is_empty() {
+            None
+        } else {
+            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|_| anyhow::anyhow!("EXECORA_SMTP_URL is not a valid SMTP URL"))?;
+            Some(builder.timeout(Some(Duration::from_secs(10))).build())
+        };
+        Ok(Self {
+            transport,
+            from: settings.from.clone(),
+        })
+    }
+
+    pub fn configured(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// Sends a plain-text email.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let transport = self.transport.as_ref().ok_or(MailError::NotConfigured)?;
+        let message = Message::builder()
+            .from(
+                self.from
+                    .parse()
+                    .map_err(|_| MailError::Address("from".into()))?,
+            )
+            .to(to.parse().map_err(|_| MailError::Address("to".into()))?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Smtp(e.to_string()))
+    }
+}
