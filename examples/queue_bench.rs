@@ -175,7 +175,15 @@ async fn count(_task: u64, counter: Data<Arc<AtomicUsize>>) {
 /// The bare apalis-redis queue with a no-op handler: no job record, no events.
 async fn raw_drain(n: usize, concurrency: usize) -> Value {
     let s = settings();
-    let conn = apalis_redis::connect(s.redis_url_string()).await.unwrap();
+    // Not apalis_redis::connect: its 500 ms response timeout kills workers under load.
+    let client = redis::Client::open(s.redis_url_string()).unwrap();
+    let conn = client
+        .get_connection_manager_with_config(
+            redis::aio::ConnectionManagerConfig::new()
+                .set_response_timeout(Some(Duration::from_secs(10))),
+        )
+        .await
+        .unwrap();
     let conn_for_promoter = conn.clone();
     let cfg = execora::workflows::queue::redis_config(&s.redis_namespace, "raw", &s.jobs);
     let mut storage: RedisStorage<u64> = RedisStorage::new(conn).with_config(cfg.clone());
@@ -201,7 +209,11 @@ async fn raw_drain(n: usize, concurrency: usize) -> Value {
     let poll = s.jobs.poll_interval();
     let t1 = Instant::now();
     let handle = tokio::spawn(async move {
-        let monitor = Monitor::new().register(move |_| {
+        let monitor = Monitor::new().should_restart(|_, e| {
+            eprintln!("raw worker stopped: {e}; restarting");
+            true
+        });
+        let monitor = monitor.register(move |_| {
             WorkerBuilder::new(format!("raw-{}", ulid::Ulid::generate()))
                 .backend(storage.clone().poll_with_strategy(FixedPoll::new(poll)))
                 .concurrency(concurrency)

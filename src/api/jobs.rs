@@ -8,6 +8,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
+use super::middleware::RequestContext;
 use super::{
     ApiTags,
     job_view::{JobStateView, JobView, preferred_wait, wait_for_job},
@@ -15,9 +16,10 @@ use super::{
 };
 use crate::{
     app::App,
-    domain::jobs::{self, JobFilter},
+    domain::jobs::{self, JobFilter, NewJob},
     error::ApiError,
     workflows::hub::Hub,
+    workflows::queue::EnqueueError,
 };
 use poem::web::Data;
 
@@ -207,4 +209,32 @@ pub async fn respond(
         Some(job) => Ok(JobAccepted::Accepted(Json(job.into()))),
         None => Ok(JobAccepted::Accepted(Json(accepted))),
     }
+}
+
+/// Enqueues a job for a tenant, mapping queue failures to 503.
+pub async fn enqueue(
+    app: &App,
+    ctx: &RequestContext,
+    tenant: Uuid,
+    user: Option<Uuid>,
+    workflow: &str,
+    input: serde_json::Value,
+) -> Result<Uuid, ApiError> {
+    let job = NewJob {
+        id: Uuid::now_v7(),
+        business_id: tenant,
+        user_id: user,
+        workflow: workflow.to_string(),
+        input,
+        request_id: Some(ctx.request_id.clone()),
+        traceparent: ctx.traceparent.clone(),
+    };
+    app.queue.enqueue(job).await.map_err(|e| match e {
+        EnqueueError::QueueUnavailable(_) => {
+            tracing::error!(error = %e, "enqueue failed");
+            ApiError::unavailable("the job queue is unavailable; retry later")
+        }
+        EnqueueError::Database(db) => ApiError::from(db),
+        EnqueueError::UnknownWorkflow(w) => ApiError::internal(format!("unknown workflow {w}")),
+    })
 }

@@ -79,8 +79,28 @@ pub fn too_many(d: &Decision) -> Response {
     resp
 }
 
+/// What a request carries into the jobs it enqueues: its id and W3C trace context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub traceparent: Option<String>,
+}
+
+/// A `traceparent` (W3C Trace Context, version 00) if well-formed.
+fn traceparent(req: &Request) -> Option<String> {
+    let v = req.headers().get("traceparent")?.to_str().ok()?;
+    let parts: Vec<&str> = v.split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (parts.len() == 4
+        && parts[0] == "00"
+        && hex(parts[1], 32)
+        && hex(parts[2], 16)
+        && hex(parts[3], 2))
+    .then(|| v.to_string())
+}
+
 /// Request id and metrics around every request.
-pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request, metrics: &Metrics) -> Response {
+pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metrics) -> Response {
     use tracing::Instrument;
     let request_id = req
         .headers()
@@ -89,6 +109,10 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request, metrics: &Metrics) -
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.set_data(RequestContext {
+        request_id: request_id.clone(),
+        traceparent: traceparent(&req),
+    });
     let method = req.method().to_string();
     let fallback_route = fallback_route(req.uri().path());
     let started = Instant::now();

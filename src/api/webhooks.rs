@@ -12,7 +12,7 @@ use poem_openapi::{
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use super::{ApiTags, probes::enqueue};
+use super::{ApiTags, jobs::enqueue, middleware::RequestContext};
 use crate::{
     app::App,
     domain::businesses,
@@ -87,6 +87,7 @@ impl WebhooksApi {
     async fn receive(
         &self,
         app: Data<&App>,
+        ctx: Data<&RequestContext>,
         #[oai(name = "X-Hub-Signature-256")] signature: Header<Option<String>>,
         body: Binary<Vec<u8>>,
     ) -> Result<ReceiveResponse, ApiError> {
@@ -119,15 +120,8 @@ impl WebhooksApi {
                 tracing::warn!("webhook for an unknown phone-number id ignored");
                 continue;
             };
-            enqueue(
-                app.0,
-                tenant,
-                None,
-                "webhook",
-                webhook::input(&phone_number_id, values),
-                None,
-            )
-            .await?;
+            let input = webhook::input(&phone_number_id, values);
+            enqueue(app.0, ctx.0, tenant, None, "webhook", input).await?;
         }
         Ok(ReceiveResponse::Ok(PlainText("ok")))
     }

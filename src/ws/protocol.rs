@@ -18,6 +18,10 @@ pub enum ClientMessage {
     Unsubscribe {
         job_id: Uuid,
     },
+    /// A fresh access token for the same user, so the socket outlives the first one.
+    Auth {
+        token: String,
+    },
     Ping,
 }
 
@@ -28,6 +32,10 @@ pub enum ServerMessage<'a> {
     Event(&'a JobEvent),
     Subscribed {
         job_id: Uuid,
+    },
+    /// The socket now lives until this Unix time.
+    Authenticated {
+        expires_at: i64,
     },
     Unsubscribed {
         job_id: Uuid,

@@ -16,7 +16,7 @@ use super::protocol::{ClientMessage, ServerMessage};
 use crate::{
     app::App,
     auth::Principal,
-    domain::jobs,
+    domain::{jobs, users},
     workflows::{events::JobEvent, hub::Hub},
 };
 
@@ -45,7 +45,14 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
     loop {
         let outgoing: Vec<String> = tokio::select! {
             msg = stream.next() => match msg {
-                Some(Ok(Message::Text(text))) => session.on_client_text(&text).await,
+                Some(Ok(Message::Text(text))) => {
+                    let (frames, renewed) = session.on_client_text(&text).await;
+                    if let Some(until) = renewed {
+                        let secs = (until - chrono::Utc::now().timestamp()).max(0) as u64;
+                        expiry.as_mut().reset(tokio::time::Instant::now() + std::time::Duration::from_secs(secs));
+                    }
+                    frames
+                }
                 Some(Ok(Message::Binary(_))) => vec![error("unsupported", "binary frames are not accepted here")],
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => vec![],
@@ -88,12 +95,16 @@ fn error(code: &str, message: &str) -> String {
 }
 
 impl Session {
-    async fn on_client_text(&mut self, text: &str) -> Vec<String> {
+    /// Handles one client frame; the second value is a new expiry after re-authentication.
+    async fn on_client_text(&mut self, text: &str) -> (Vec<String>, Option<i64>) {
         let msg: ClientMessage = match serde_json::from_str(text) {
             Ok(m) => m,
-            Err(e) => return vec![error("invalid_message", &e.to_string())],
+            Err(e) => return (vec![error("invalid_message", &e.to_string())], None),
         };
-        match msg {
+        if let ClientMessage::Auth { token } = &msg {
+            return self.reauthenticate(token).await;
+        }
+        let frames = match msg {
             ClientMessage::Ping => vec![encode(&ServerMessage::Pong)],
             ClientMessage::Unsubscribe { job_id } => {
                 self.followed.remove(&job_id);
@@ -102,6 +113,29 @@ impl Session {
             ClientMessage::Subscribe { job_id, after } => {
                 self.subscribe(job_id, after.unwrap_or(0)).await
             }
+            ClientMessage::Auth { .. } => vec![],
+        };
+        (frames, None)
+    }
+
+    /// Accepts a newer token of the same user and tenant and extends the session.
+    async fn reauthenticate(&mut self, token: &str) -> (Vec<String>, Option<i64>) {
+        let refused = || (vec![error("unauthorized", "token refused")], None);
+        let Ok(p) = self.app.tokens.verify(token) else {
+            return refused();
+        };
+        if (p.tenant_id, p.user_id) != (self.principal.tenant_id, self.principal.user_id) {
+            return refused();
+        }
+        match users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at).await {
+            Ok(true) => {
+                self.principal = p;
+                let frame = encode(&ServerMessage::Authenticated {
+                    expires_at: p.expires_at,
+                });
+                (vec![frame], Some(p.expires_at))
+            }
+            _ => refused(),
         }
     }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod common;
 mod http;
 mod jobs;
+mod logs;
 mod processes;
 mod security;
 mod webhooks;

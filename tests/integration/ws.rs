@@ -139,3 +139,38 @@ async fn events_reach_clients_on_any_server_and_resume_exactly_after_the_last_se
     server_b.stop().await;
     server_a.stop().await;
 }
+
+#[tokio::test]
+async fn sockets_close_with_4401_when_the_token_expires_unless_renewed() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_JWT_ACCESS_TTL_SECS", "2");
+    let t = TestApp::start(&env, true, false).await;
+    let (tenant, user) = env.tenant(&t.app, None).await;
+    let (other_tenant, other_user) = env.tenant(&t.app, None).await;
+    let mut ws = WsClient::connect(&t.ws_url, &t.token(tenant, user, Role::Owner)).await;
+    // Renewal with someone else's token is refused; with one's own it is accepted.
+    ws.send(json!({"type": "auth", "token": t.token(other_tenant, other_user, Role::Owner)}))
+        .await;
+    assert_eq!(ws.next().await["code"], "unauthorized");
+    ws.send(json!({"type": "auth", "token": t.token(tenant, user, Role::Owner)}))
+        .await;
+    let renewed = ws.next().await;
+    assert_eq!(renewed["type"], "authenticated");
+    assert!(renewed["expires_at"].as_i64().unwrap() >= chrono::Utc::now().timestamp());
+    // Without further renewal the server closes the socket with 4401.
+    let close = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(msg) = ws.stream.next().await {
+            if let Ok(Message::Close(frame)) = msg {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the server closed the socket");
+    assert_eq!(close, Some(4401));
+    t.stop().await;
+}
