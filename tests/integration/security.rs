@@ -454,8 +454,25 @@ async fn native_tls_serves_https_with_hsts() {
     std::fs::create_dir_all(&dir).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -470,10 +487,29 @@ async fn native_tls_serves_https_with_hsts() {
         .with("EXECORA_HTTP_TLS_KEY_FILE", key.to_str().unwrap());
     let t = TestApp::start(&env, true, false).await;
     let https = t.base.replace("http://", "https://");
-    let tls_client = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
-    let resp = tls_client.get(format!("{https}/health")).send().await.unwrap();
+    let tls_client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let resp = tls_client
+        .get(format!("{https}/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
-    assert!(client().get(format!("{}/health", t.base)).send().await.is_err(), "plain HTTP is not served");
+    assert!(
+        resp.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    assert!(
+        client()
+            .get(format!("{}/health", t.base))
+            .send()
+            .await
+            .is_err(),
+        "plain HTTP is not served"
+    );
     t.stop().await;
 }
