@@ -5,6 +5,7 @@
 //! cargo run --release --example queue_bench -- drain 20000       # enqueue N, then drain
 //! cargo run --release --example queue_bench -- latency 2000 500  # open loop at 500 jobs/s
 //! cargo run --release --example queue_bench -- raw-drain 20000 50
+//! cargo run --release --example queue_bench -- streams-drain 20000 50
 //! ```
 //! Needs `DATABASE_URL` (migrated) and `REDIS_URL`; `scripts/bench` sets everything up.
 //! Prints one JSON line per run.
@@ -240,6 +241,55 @@ async fn raw_drain(n: usize, concurrency: usize) -> Value {
            "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
 }
 
+/// The alternative's ceiling: a Redis Streams consumer group with no framework around
+/// it (`XADD`, blocking `XREADGROUP` in batches, one `XACK` per batch), concurrency-bound
+/// no-op handlers. Not a backend: a measurement of what one would start from.
+async fn streams_drain(n: usize, concurrency: usize) -> Value {
+    let s = settings();
+    let client = redis::Client::open(s.redis_url_string()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stream = format!("{}:streams-bench", s.redis_namespace);
+    let t0 = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut pipe = redis::pipe();
+        for i in chunk {
+            pipe.cmd("XADD").arg(&stream).arg("*").arg("job").arg(i).ignore();
+        }
+        pipe.query_async::<()>(&mut conn).await.unwrap();
+    }
+    let enqueue_s = t0.elapsed().as_secs_f64();
+    redis::cmd("XGROUP").arg("CREATE").arg(&stream).arg("workers").arg("0").query_async::<()>(&mut conn).await.unwrap();
+    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let t1 = Instant::now();
+    let mut done = 0usize;
+    while done < n {
+        let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
+            .arg("GROUP").arg("workers").arg("c1").arg("COUNT").arg(500).arg("BLOCK").arg(100)
+            .arg("STREAMS").arg(&stream).arg(">")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let ids: Vec<String> = reply.keys.into_iter().flat_map(|k| k.ids).map(|e| e.id).collect();
+        let mut handles = Vec::with_capacity(ids.len());
+        for _ in &ids {
+            let permit = sem.clone().acquire_owned().await.unwrap();
+            handles.push(tokio::spawn(async move { drop(permit) }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        if !ids.is_empty() {
+            redis::cmd("XACK").arg(&stream).arg("workers").arg(&ids).query_async::<()>(&mut conn).await.unwrap();
+        }
+        done += ids.len();
+    }
+    let drain_s = t1.elapsed().as_secs_f64();
+    let _: () = redis::cmd("DEL").arg(&stream).query_async(&mut conn).await.unwrap();
+    json!({"lib": "redis streams (bare consumer group)", "mode": "drain", "N": n, "concurrency": concurrency,
+           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
+           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
+}
+
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -249,8 +299,9 @@ async fn main() {
         Some("drain") => drain(num(1, 20_000) as usize).await,
         Some("latency") => latency(num(1, 2000) as usize, num(2, 500)).await,
         Some("raw-drain") => raw_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
+        Some("streams-drain") => streams_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         _ => {
-            eprintln!("usage: queue_bench drain N | latency N RATE | raw-drain N CONCURRENCY");
+            eprintln!("usage: queue_bench drain N | latency N RATE | raw-drain N C | streams-drain N C");
             std::process::exit(2);
         }
     };
