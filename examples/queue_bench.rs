@@ -253,23 +253,48 @@ async fn streams_drain(n: usize, concurrency: usize) -> Value {
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let mut pipe = redis::pipe();
         for i in chunk {
-            pipe.cmd("XADD").arg(&stream).arg("*").arg("job").arg(i).ignore();
+            pipe.cmd("XADD")
+                .arg(&stream)
+                .arg("*")
+                .arg("job")
+                .arg(i)
+                .ignore();
         }
         pipe.query_async::<()>(&mut conn).await.unwrap();
     }
     let enqueue_s = t0.elapsed().as_secs_f64();
-    redis::cmd("XGROUP").arg("CREATE").arg(&stream).arg("workers").arg("0").query_async::<()>(&mut conn).await.unwrap();
+    redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&stream)
+        .arg("workers")
+        .arg("0")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
     let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let t1 = Instant::now();
     let mut done = 0usize;
     while done < n {
         let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
-            .arg("GROUP").arg("workers").arg("c1").arg("COUNT").arg(500).arg("BLOCK").arg(100)
-            .arg("STREAMS").arg(&stream).arg(">")
+            .arg("GROUP")
+            .arg("workers")
+            .arg("c1")
+            .arg("COUNT")
+            .arg(500)
+            .arg("BLOCK")
+            .arg(100)
+            .arg("STREAMS")
+            .arg(&stream)
+            .arg(">")
             .query_async(&mut conn)
             .await
             .unwrap();
-        let ids: Vec<String> = reply.keys.into_iter().flat_map(|k| k.ids).map(|e| e.id).collect();
+        let ids: Vec<String> = reply
+            .keys
+            .into_iter()
+            .flat_map(|k| k.ids)
+            .map(|e| e.id)
+            .collect();
         let mut handles = Vec::with_capacity(ids.len());
         for _ in &ids {
             let permit = sem.clone().acquire_owned().await.unwrap();
@@ -279,12 +304,22 @@ async fn streams_drain(n: usize, concurrency: usize) -> Value {
             h.await.unwrap();
         }
         if !ids.is_empty() {
-            redis::cmd("XACK").arg(&stream).arg("workers").arg(&ids).query_async::<()>(&mut conn).await.unwrap();
+            redis::cmd("XACK")
+                .arg(&stream)
+                .arg("workers")
+                .arg(&ids)
+                .query_async::<()>(&mut conn)
+                .await
+                .unwrap();
         }
         done += ids.len();
     }
     let drain_s = t1.elapsed().as_secs_f64();
-    let _: () = redis::cmd("DEL").arg(&stream).query_async(&mut conn).await.unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(&stream)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     json!({"lib": "redis streams (bare consumer group)", "mode": "drain", "N": n, "concurrency": concurrency,
            "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
            "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
@@ -301,7 +336,9 @@ async fn main() {
         Some("raw-drain") => raw_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         Some("streams-drain") => streams_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         _ => {
-            eprintln!("usage: queue_bench drain N | latency N RATE | raw-drain N C | streams-drain N C");
+            eprintln!(
+                "usage: queue_bench drain N | latency N RATE | raw-drain N C | streams-drain N C"
+            );
             std::process::exit(2);
         }
     };

@@ -1,6 +1,5 @@
 //! `/api/v1/jobs`: read, list, retry and cancel jobs of the caller's tenant.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
@@ -43,18 +42,6 @@ pub enum JobAccepted {
     Finished(Json<JobView>),
 }
 
-fn encode_cursor(j: &JobView) -> String {
-    format!("{}_{}", j.created_at.timestamp_micros(), j.id)
-}
-
-fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let (micros, id) = c.split_once('_')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        id.parse().ok()?,
-    ))
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]
 impl JobsApi {
     /// Read one job: state, attempts, per-attempt errors and result.
@@ -92,7 +79,7 @@ impl JobsApi {
         }
         let before = match cursor.0.as_deref() {
             None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            Some(c) => Some(super::cursor::decode(c).ok_or_else(|| {
                 ApiError::unprocessable("invalid_cursor", "cursor is not one this API returned")
             })?),
         };
@@ -110,7 +97,8 @@ impl JobsApi {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more {
-            rows.last().map(encode_cursor)
+            rows.last()
+                .map(|j| super::cursor::encode(j.created_at, j.id))
         } else {
             None
         };

@@ -4,10 +4,15 @@
 //! responses. [`middleware`] holds what applies to every request.
 
 mod auth;
+mod cursor;
+mod customers;
+mod invoices;
 mod job_view;
 mod jobs;
+mod ledger;
 mod middleware;
 mod probes;
+mod products;
 mod queue_depth;
 mod security;
 mod system;
@@ -37,6 +42,14 @@ pub enum ApiTags {
     Auth,
     /// The people of a business.
     Users,
+    /// Customers and finding them by name or phone.
+    Customers,
+    /// Products and stock.
+    Products,
+    /// GST invoices.
+    Invoices,
+    /// Payments, credit, balances and statements.
+    Ledger,
     /// Jobs: workflow runs, their state, retry and cancel.
     Jobs,
     /// Signed callbacks from providers.
@@ -47,6 +60,10 @@ type Apis = (
     system::SystemApi,
     auth::AuthApi,
     users::UsersApi,
+    customers::CustomersApi,
+    products::ProductsApi,
+    invoices::InvoicesApi,
+    ledger::LedgerApi,
     jobs::JobsApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
@@ -58,6 +75,10 @@ fn service() -> OpenApiService<Apis, ()> {
             system::SystemApi,
             auth::AuthApi,
             users::UsersApi,
+            customers::CustomersApi,
+            products::ProductsApi,
+            invoices::InvoicesApi,
+            ledger::LedgerApi,
             jobs::JobsApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,

@@ -4,8 +4,18 @@
 //! typed values, and every query on business data is scoped by the tenant it is given.
 
 pub mod businesses;
+pub mod customer_search;
+pub mod customers;
+pub mod gst;
+pub mod gstin;
 pub mod idempotency;
+pub mod invoices;
 pub mod jobs;
+pub mod ledger;
+pub mod names;
+pub mod phone;
+pub mod products;
+pub mod schedule;
 pub mod sessions;
 pub mod users;
 pub mod whatsapp;

@@ -6,10 +6,11 @@
 //!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
 //! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
 //!   waiters of this process.
-//! - [`webhook`] and [`probe`] are workflows.
+//! - [`webhook`], [`invoice`] and [`probe`] are workflows.
 
 pub mod events;
 pub mod hub;
+pub mod invoice;
 pub mod probe;
 pub mod queue;
 pub mod registry;

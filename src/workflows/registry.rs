@@ -64,6 +64,7 @@ pub struct WorkflowCode {
 pub fn all() -> Vec<WorkflowCode> {
     vec![
         super::webhook::code(),
+        super::invoice::code(),
         super::probe::code(),
         super::probe::noop_code(),
     ]

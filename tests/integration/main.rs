@@ -12,5 +12,6 @@ mod jobs;
 mod logs;
 mod processes;
 mod security;
+mod shop;
 mod webhooks;
 mod ws;

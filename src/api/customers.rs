@@ -1,0 +1,430 @@
+//! `/api/v1/customers`: create, read, update, list, search, and erasure.
+//!
+//! Owners and managers erase a customer directly; staff (and, later, voice) request an
+//! erasure that the owner confirms with a code sent to the owner's email.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{ApiTags, security::BearerAuth};
+use crate::{
+    app::App,
+    domain::{
+        customer_search,
+        customers::{self, Customer, CustomerData, CustomerError},
+        gstin::Gstin,
+        names::Resolution,
+        phone::PhoneNumber,
+        users,
+    },
+    error::ApiError,
+};
+
+pub struct CustomersApi;
+
+#[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Channel {
+    Whatsapp,
+    Email,
+}
+
+/// A customer as a client sends it.
+#[derive(Object)]
+struct CustomerInput {
+    #[oai(validator(min_length = 1, max_length = 120))]
+    name: String,
+    /// Any common Indian form ("98765 43210", "+91…"); stored as E.164.
+    #[oai(validator(max_length = 32))]
+    phone: Option<String>,
+    #[oai(validator(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
+    email: Option<String>,
+    #[oai(default, validator(max_items = 10))]
+    nicknames: Vec<String>,
+    #[oai(validator(max_length = 120))]
+    landmark: Option<String>,
+    #[oai(validator(max_length = 80))]
+    city: Option<String>,
+    /// Two-digit GST state code (e.g. "27" Maharashtra); taken from the GSTIN if absent.
+    #[oai(validator(pattern = r"^[0-9]{2}$"))]
+    state_code: Option<String>,
+    gstin: Option<String>,
+    preferred_channel: Option<Channel>,
+    #[oai(validator(max_length = 1000))]
+    notes: Option<String>,
+}
+
+#[derive(Object)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nicknames: Vec<String>,
+    pub landmark: Option<String>,
+    pub city: Option<String>,
+    pub state_code: Option<String>,
+    pub gstin: Option<String>,
+    pub preferred_channel: String,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            nicknames: c.nicknames,
+            landmark: c.landmark,
+            city: c.city,
+            state_code: c.state_code,
+            gstin: c.gstin,
+            preferred_channel: c.preferred_channel,
+            notes: c.notes,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Object)]
+struct CustomerPage {
+    items: Vec<CustomerView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+struct Candidate {
+    customer: CustomerView,
+    /// 0 to 1; how well the query matched.
+    score: f32,
+}
+
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+enum SearchOutcome {
+    /// One candidate clearly fits: act on it.
+    Clear,
+    /// Several fit about equally: ask which one.
+    Ambiguous,
+    /// Nothing fits.
+    NoMatch,
+}
+
+#[derive(Object)]
+struct SearchView {
+    /// What the candidates amount to.
+    r#match: SearchOutcome,
+    /// Best first.
+    candidates: Vec<Candidate>,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    #[oai(status = 201)]
+    Created(Json<CustomerView>),
+}
+
+#[derive(ApiResponse)]
+enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(Object)]
+struct ErasureConfirm {
+    #[oai(validator(pattern = r"^[0-9]{6}$"))]
+    code: String,
+}
+
+#[derive(ApiResponse)]
+enum ErasureRequested {
+    /// A code went to the owner's email; confirm with it.
+    #[oai(status = 202)]
+    Accepted,
+}
+
+fn parse(input: CustomerInput) -> Result<CustomerData, ApiError> {
+    let phone = input
+        .phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(PhoneNumber::parse)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable("invalid_phone", e.to_string()))?;
+    let gstin = input
+        .gstin
+        .as_deref()
+        .filter(|g| !g.trim().is_empty())
+        .map(Gstin::parse)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable("invalid_gstin", e.to_string()))?;
+    let state_code = input
+        .state_code
+        .or_else(|| gstin.as_ref().map(|g| g.state_code().to_string()));
+    Ok(CustomerData {
+        name: input.name,
+        phone,
+        email: input.email,
+        nicknames: input
+            .nicknames
+            .into_iter()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        landmark: input.landmark,
+        city: input.city,
+        state_code,
+        gstin,
+        preferred_channel: match input.preferred_channel {
+            Some(Channel::Email) => "email".into(),
+            _ => "whatsapp".into(),
+        },
+        notes: input.notes,
+    })
+}
+
+fn conflict(e: CustomerError) -> ApiError {
+    match e {
+        CustomerError::PhoneTaken => {
+            ApiError::conflict("phone_taken", "another customer has that phone number")
+        }
+        CustomerError::Db(db) => db.into(),
+    }
+}
+
+fn erase_otp_key(customer: Uuid) -> String {
+    format!("erase-customer:{customer}")
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
+impl CustomersApi {
+    /// Add a customer.
+    #[oai(path = "/customers", method = "post", operation_id = "createCustomer")]
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] _key: Header<Option<String>>,
+        body: Json<CustomerInput>,
+    ) -> Result<Created, ApiError> {
+        let data = parse(body.0)?;
+        let c = customers::create(&app.pool, auth.0.tenant_id, &data)
+            .await
+            .map_err(conflict)?;
+        Ok(Created::Created(Json(c.into())))
+    }
+
+    /// Customers, newest first.
+    #[oai(path = "/customers", method = "get", operation_id = "listCustomers")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<CustomerPage>, ApiError> {
+        let limit = limit.0.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::unprocessable(
+                "invalid_limit",
+                "limit must be between 1 and 100",
+            ));
+        }
+        let before = match cursor.0.as_deref() {
+            None => None,
+            Some(c) => Some(super::cursor::decode(c).ok_or_else(|| {
+                ApiError::unprocessable("invalid_cursor", "cursor is not one this API returned")
+            })?),
+        };
+        let mut rows = customers::list(&app.pool, auth.0.tenant_id, before, limit + 1).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last()
+                .map(|c| super::cursor::encode(c.created_at, c.id))
+        } else {
+            None
+        };
+        Ok(Json(CustomerPage {
+            items: rows.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }))
+    }
+
+    /// Find customers by spoken or typed name (Hinglish-aware, fuzzy) or phone digits.
+    #[oai(
+        path = "/customers/search",
+        method = "get",
+        operation_id = "searchCustomers"
+    )]
+    async fn search(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        #[oai(validator(min_length = 1, max_length = 120))] q: Query<String>,
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<SearchView>, ApiError> {
+        let limit = limit.0.unwrap_or(5).clamp(1, 20) as usize;
+        let found = customer_search::search(&app.pool, auth.0.tenant_id, &q.0, limit).await?;
+        let r#match = match found.resolution {
+            Resolution::Clear(_) => SearchOutcome::Clear,
+            Resolution::Ambiguous(_) => SearchOutcome::Ambiguous,
+            Resolution::NoMatch => SearchOutcome::NoMatch,
+        };
+        let candidates = found
+            .candidates
+            .into_iter()
+            .map(|c| Candidate {
+                customer: c.customer.into(),
+                score: c.score,
+            })
+            .collect();
+        Ok(Json(SearchView {
+            r#match,
+            candidates,
+        }))
+    }
+
+    /// One customer.
+    #[oai(path = "/customers/:id", method = "get", operation_id = "getCustomer")]
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<CustomerView>, ApiError> {
+        let c = customers::get(&app.pool, auth.0.tenant_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer"))?;
+        Ok(Json(c.into()))
+    }
+
+    /// Replace a customer's details.
+    #[oai(
+        path = "/customers/:id",
+        method = "put",
+        operation_id = "updateCustomer"
+    )]
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<CustomerInput>,
+    ) -> Result<Json<CustomerView>, ApiError> {
+        let data = parse(body.0)?;
+        let c = customers::update(&app.pool, auth.0.tenant_id, id.0, &data)
+            .await
+            .map_err(conflict)?
+            .ok_or_else(|| ApiError::not_found("customer"))?;
+        Ok(Json(c.into()))
+    }
+
+    /// Erase a customer's personal data (owners and managers); invoices and ledger stay.
+    #[oai(
+        path = "/customers/:id",
+        method = "delete",
+        operation_id = "eraseCustomer"
+    )]
+    async fn erase(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Done, ApiError> {
+        if !auth.0.role.can_delete_records() {
+            return Err(ApiError::forbidden(
+                "staff request an erasure, which the owner confirms",
+            ));
+        }
+        if !customers::erase(&app.pool, auth.0.tenant_id, id.0).await? {
+            return Err(ApiError::not_found("customer"));
+        }
+        Ok(Done::Done)
+    }
+
+    /// Ask for a customer's erasure; the owner gets a code by email to confirm it.
+    #[oai(
+        path = "/customers/:id/erasure-requests",
+        method = "post",
+        operation_id = "requestCustomerErasure"
+    )]
+    async fn request_erasure(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<ErasureRequested, ApiError> {
+        let tenant = auth.0.tenant_id;
+        customers::get(&app.pool, tenant, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer"))?;
+        let owner = users::list(&app.pool, tenant)
+            .await?
+            .into_iter()
+            .find(|u| u.role == "owner")
+            .ok_or_else(|| {
+                ApiError::conflict("no_owner", "the business has no owner to confirm")
+            })?;
+        let code = app
+            .otp
+            .issue(&erase_otp_key(id.0))
+            .await
+            .map_err(|_| ApiError::unavailable("try again shortly"))?;
+        let text = format!(
+            "Someone asked to erase a customer's personal data in Execora.\n\nTo confirm, give this code: {code}\n\nIt expires in {} minutes. If you did not expect this, ignore it.\n",
+            app.settings.auth.otp_ttl_secs / 60
+        );
+        app.mailer
+            .send(&owner.email, "Confirm a customer erasure", text)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "erasure code email not sent");
+                ApiError::unavailable("the confirmation code could not be sent")
+            })?;
+        Ok(ErasureRequested::Accepted)
+    }
+
+    /// Confirm an erasure with the owner's code.
+    #[oai(
+        path = "/customers/:id/erasure-requests/confirm",
+        method = "post",
+        operation_id = "confirmCustomerErasure"
+    )]
+    async fn confirm_erasure(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<ErasureConfirm>,
+    ) -> Result<Done, ApiError> {
+        use crate::auth::otp::OtpCheck;
+        let check = app
+            .otp
+            .check(&erase_otp_key(id.0), &body.code)
+            .await
+            .map_err(|_| ApiError::unavailable("try again shortly"))?;
+        if check != OtpCheck::Accepted {
+            return Err(ApiError::unauthorized(
+                "invalid_code",
+                "the code is wrong, expired or locked",
+            ));
+        }
+        if !customers::erase(&app.pool, auth.0.tenant_id, id.0).await? {
+            return Err(ApiError::not_found("customer"));
+        }
+        Ok(Done::Done)
+    }
+}

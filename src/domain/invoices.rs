@@ -1,0 +1,405 @@
+//! GST invoices: issue (numbered, lines, stock, ledger debit) in one transaction keyed
+//! by the job that asked for it; cancel (reversal entry, stock back, number kept); read.
+//!
+//! Numbers are gapless per business and financial year (April–March, Indian time):
+//! the counter row is incremented inside the issuing transaction, so a rolled-back issue
+//! gives its number back and concurrent issues queue on the row lock. A redelivered job
+//! finds the invoice its first delivery wrote (unique `job_id`) and writes nothing.
+
+use chrono::{DateTime, Datelike, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{
+    gst::{self, LineInput, Supply},
+    ledger::{self, NewEntry},
+    products::{self, MovementReason},
+};
+
+/// One requested line: a product of the shop, or a free-text item with its own price.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LineRequest {
+    pub product_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub quantity: i64,
+    /// Overrides the product's price; required for free-text lines.
+    pub unit_price_paise: Option<i64>,
+    #[serde(default)]
+    pub discount_paise: i64,
+    /// Overrides the product's rate; required for free-text lines.
+    pub gst_rate_bp: Option<u32>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct InvoiceRequest {
+    pub customer_id: Uuid,
+    pub lines: Vec<LineRequest>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct Invoice {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub job_id: Uuid,
+    pub number: String,
+    pub status: String,
+    pub supply: String,
+    pub subtotal_paise: i64,
+    pub discount_paise: i64,
+    pub cgst_paise: i64,
+    pub sgst_paise: i64,
+    pub igst_paise: i64,
+    pub round_off_paise: i64,
+    pub total_paise: i64,
+    pub paid_paise: i64,
+    pub issued_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("no such customer")]
+    NoCustomer,
+    #[error("line {0}: no such product")]
+    NoProduct(usize),
+    #[error("line {0}: a free-text line needs a description, a price and a GST rate")]
+    IncompleteLine(usize),
+    #[error("{0}")]
+    Gst(#[from] gst::GstError),
+    #[error("the invoice is already cancelled")]
+    AlreadyCancelled,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub const COLUMNS: &str = "id, customer_id, job_id, number, status, supply, subtotal_paise, discount_paise, \
+    cgst_paise, sgst_paise, igst_paise, round_off_paise, total_paise, paid_paise, issued_at, cancelled_at";
+
+/// "2026-27" for any date from 1 April 2026 to 31 March 2027 in India Standard Time
+/// (UTC+05:30, no daylight saving), in which financial years are reckoned.
+pub fn financial_year(at: DateTime<Utc>) -> String {
+    let local = (at + chrono::Duration::minutes(330)).naive_utc();
+    let start = if local.month() >= 4 {
+        local.year()
+    } else {
+        local.year() - 1
+    };
+    format!("{start}-{:02}", (start + 1) % 100)
+}
+
+/// A resolved line: what was sold, at what price and rate.
+struct Line {
+    product_id: Option<Uuid>,
+    description: String,
+    hsn_code: Option<String>,
+    unit: String,
+    input: LineInput,
+}
+
+async fn resolve_lines(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    req: &InvoiceRequest,
+) -> Result<Vec<Line>, InvoiceError> {
+    let mut lines = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.iter().enumerate() {
+        let n = i + 1;
+        let line = match l.product_id {
+            Some(pid) => {
+                let p: Option<(String, String, i64, Option<String>, i32)> = sqlx::query_as(
+                    "select name, unit, price_paise, hsn_code, gst_rate_bp from products
+                     where id = $1 and business_id = $2 and deleted_at is null for update",
+                )
+                .bind(pid)
+                .bind(tenant)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let (name, unit, price, hsn, rate) = p.ok_or(InvoiceError::NoProduct(n))?;
+                Line {
+                    product_id: Some(pid),
+                    description: l.description.clone().unwrap_or(name),
+                    hsn_code: hsn,
+                    unit,
+                    input: LineInput {
+                        quantity: l.quantity,
+                        unit_price_paise: l.unit_price_paise.unwrap_or(price),
+                        discount_paise: l.discount_paise,
+                        gst_rate_bp: l.gst_rate_bp.unwrap_or(u32::try_from(rate).unwrap_or(0)),
+                    },
+                }
+            }
+            None => {
+                let (Some(d), Some(price), Some(rate)) =
+                    (&l.description, l.unit_price_paise, l.gst_rate_bp)
+                else {
+                    return Err(InvoiceError::IncompleteLine(n));
+                };
+                Line {
+                    product_id: None,
+                    description: d.clone(),
+                    hsn_code: None,
+                    unit: "pcs".into(),
+                    input: LineInput {
+                        quantity: l.quantity,
+                        unit_price_paise: price,
+                        discount_paise: l.discount_paise,
+                        gst_rate_bp: rate,
+                    },
+                }
+            }
+        };
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Issues the invoice for `job_id`, or returns the one that job already issued.
+pub async fn issue(
+    pool: &PgPool,
+    tenant: Uuid,
+    job_id: Uuid,
+    req: &InvoiceRequest,
+) -> Result<Invoice, InvoiceError> {
+    let mut tx = pool.begin().await?;
+    if let Some(existing) = by_job(&mut tx, tenant, job_id).await? {
+        return Ok(existing);
+    }
+    let states: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "select c.state_code, b.state_code from customers c join businesses b on b.id = c.business_id
+         where c.id = $1 and c.business_id = $2 for update of c",
+    )
+    .bind(req.customer_id)
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (buyer_state, seller_state) = states.ok_or(InvoiceError::NoCustomer)?;
+    let supply = match (&buyer_state, &seller_state) {
+        (Some(b), Some(s)) if b != s => Supply::InterState,
+        _ => Supply::IntraState,
+    };
+    let lines = resolve_lines(&mut tx, tenant, req).await?;
+    let inputs: Vec<LineInput> = lines.iter().map(|l| l.input).collect();
+    let totals = gst::invoice_totals(&inputs, supply)?;
+    let issued_at = Utc::now();
+    let fy = financial_year(issued_at);
+    let seq: i32 = sqlx::query_scalar(
+        "insert into invoice_counters (business_id, financial_year, last_seq) values ($1, $2, 1)
+         on conflict (business_id, financial_year) do update set last_seq = invoice_counters.last_seq + 1
+         returning last_seq",
+    )
+    .bind(tenant)
+    .bind(&fy)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id = Uuid::now_v7();
+    let supply_str = if supply == Supply::InterState {
+        "inter_state"
+    } else {
+        "intra_state"
+    };
+    let invoice: Invoice = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "insert into invoices (id, business_id, customer_id, job_id, number, financial_year, seq, supply, place_of_supply,
+                               subtotal_paise, discount_paise, cgst_paise, sgst_paise, igst_paise, round_off_paise, total_paise, issued_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         returning {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .bind(req.customer_id)
+    .bind(job_id)
+    .bind(format!("{fy}/INV/{seq:04}"))
+    .bind(&fy)
+    .bind(seq)
+    .bind(supply_str)
+    .bind(buyer_state.or(seller_state))
+    .bind(totals.subtotal_paise)
+    .bind(totals.discount_paise)
+    .bind(totals.cgst_paise)
+    .bind(totals.sgst_paise)
+    .bind(totals.igst_paise)
+    .bind(totals.round_off_paise)
+    .bind(totals.total_paise)
+    .bind(issued_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (position, (line, t)) in lines.iter().zip(&totals.lines).enumerate() {
+        sqlx::query(
+            "insert into invoice_lines (id, invoice_id, business_id, position, product_id, description, hsn_code, quantity, unit,
+                                        unit_price_paise, discount_paise, gst_rate_bp, taxable_paise, cgst_paise, sgst_paise, igst_paise, total_paise)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(id)
+        .bind(tenant)
+        .bind(position as i32 + 1)
+        .bind(line.product_id)
+        .bind(&line.description)
+        .bind(&line.hsn_code)
+        .bind(line.input.quantity)
+        .bind(&line.unit)
+        .bind(line.input.unit_price_paise)
+        .bind(line.input.discount_paise)
+        .bind(line.input.gst_rate_bp as i32)
+        .bind(t.taxable_paise)
+        .bind(t.cgst_paise)
+        .bind(t.sgst_paise)
+        .bind(t.igst_paise)
+        .bind(t.total_paise)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(pid) = line.product_id {
+            products::move_stock(
+                &mut tx,
+                tenant,
+                pid,
+                -line.input.quantity,
+                MovementReason::Sale,
+                Some(id),
+                None,
+            )
+            .await?;
+        }
+    }
+    let debit = NewEntry {
+        customer: req.customer_id,
+        kind: "invoice",
+        amount_paise: invoice.total_paise,
+        method: None,
+        invoice: Some(id),
+        reference: None,
+        note: Some(&invoice.number),
+        idempotency_key: None,
+    };
+    ledger::append(&mut tx, tenant, &debit).await?;
+    tx.commit().await?;
+    Ok(invoice)
+}
+
+async fn by_job(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    job_id: Uuid,
+) -> sqlx::Result<Option<Invoice>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from invoices where job_id = $1 and business_id = $2"
+    )))
+    .bind(job_id)
+    .bind(tenant)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Cancels an invoice: a reversal entry for its total, its stock back; the number stays used.
+pub async fn cancel(
+    pool: &PgPool,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Option<Invoice>, InvoiceError> {
+    let mut tx = pool.begin().await?;
+    let current: Option<Invoice> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from invoices where id = $1 and business_id = $2 for update"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    if current.status == "cancelled" {
+        return Err(InvoiceError::AlreadyCancelled);
+    }
+    let sold: Vec<(Uuid, i64)> = sqlx::query_as("select product_id, quantity from invoice_lines where invoice_id = $1 and product_id is not null")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    for (product, qty) in sold {
+        products::move_stock(
+            &mut tx,
+            tenant,
+            product,
+            qty,
+            MovementReason::Cancellation,
+            Some(id),
+            None,
+        )
+        .await?;
+    }
+    let reversal = NewEntry {
+        customer: current.customer_id,
+        kind: "reversal",
+        amount_paise: -current.total_paise,
+        method: None,
+        invoice: Some(id),
+        reference: None,
+        note: Some(&current.number),
+        idempotency_key: None,
+    };
+    ledger::append(&mut tx, tenant, &reversal).await?;
+    let cancelled: Invoice = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "update invoices set status = 'cancelled', cancelled_at = now() where id = $1 returning {COLUMNS}"
+    )))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(cancelled))
+}
+
+pub async fn get(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<Invoice>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from invoices where id = $1 and business_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Default)]
+pub struct InvoiceFilter {
+    pub customer: Option<Uuid>,
+    pub status: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list(pool: &PgPool, tenant: Uuid, f: &InvoiceFilter) -> sqlx::Result<Vec<Invoice>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from invoices
+         where business_id = $1 and ($2::uuid is null or customer_id = $2) and ($3::text is null or status = $3)
+           and ($4::timestamptz is null or issued_at >= $4) and ($5::timestamptz is null or issued_at < $5)
+         order by issued_at desc, seq desc limit $6 offset $7"
+    )))
+    .bind(tenant)
+    .bind(f.customer)
+    .bind(&f.status)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn financial_years_turn_on_the_first_of_april_in_india() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(financial_year(at("2026-04-01T00:10:00+05:30")), "2026-27");
+        assert_eq!(financial_year(at("2026-03-31T23:50:00+05:30")), "2025-26");
+        // 31 March 20:00 UTC is already 1 April in India.
+        assert_eq!(
+            financial_year(Utc.with_ymd_and_hms(2027, 3, 31, 20, 0, 0).unwrap()),
+            "2027-28"
+        );
+        assert_eq!(financial_year(at("2099-12-01T10:00:00+05:30")), "2099-00");
+    }
+}
