@@ -94,6 +94,9 @@ impl App {
             pool: pool.clone(),
             events,
             metrics: metrics.clone(),
+            mailer: mailer.clone(),
+            whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?,
+            reminder_template: settings.whatsapp.reminder_template.clone(),
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let ns = &settings.redis_namespace;

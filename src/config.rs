@@ -71,6 +71,12 @@ settings! {
     "http.tls_key_file", "EXECORA_HTTP_TLS_KEY_FILE", Text, "", "PEM private key for native TLS.";
     "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
     "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
+    "whatsapp.access_token", "EXECORA_WHATSAPP_ACCESS_TOKEN", Secret, "", "Cloud API token for sending; empty = WhatsApp sending off (email only).";
+    "whatsapp.api_base_url", "EXECORA_WHATSAPP_API_BASE_URL", Text, "https://graph.facebook.com", "Graph API base URL (tests point it at a local fake).";
+    "whatsapp.api_version", "EXECORA_WHATSAPP_API_VERSION", Text, "v25.0", "Graph API version.";
+    "whatsapp.reminder_template", "EXECORA_WHATSAPP_REMINDER_TEMPLATE", Text, "payment_reminder", "Approved template used outside the 24-hour window (body parameters: name, amount, shop).";
+    "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
+    "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Local hours in which no reminder is sent (HH:MM-HH:MM); empty = none.";
     "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
     "jobs.heartbeat_secs", "EXECORA_JOBS_HEARTBEAT_SECS", Integer, "3", "Worker heartbeat; a dead worker's jobs move on after heartbeat x missed.";
     "jobs.missed_heartbeats", "EXECORA_JOBS_MISSED_HEARTBEATS", Integer, "3", "Missed heartbeats before a worker counts as dead.";
@@ -107,6 +113,7 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub limits: LimitSettings,
     pub http: HttpSettings,
+    pub reminders: ReminderSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +201,35 @@ pub struct JwtSettings {
 pub struct WhatsAppSettings {
     pub verify_token: SecretString,
     pub app_secret: SecretString,
+    pub access_token: SecretString,
+    pub api_base_url: String,
+    pub api_version: String,
+    pub reminder_template: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReminderSettings {
+    pub sweep_interval_secs: u64,
+    pub quiet_hours: String,
+}
+
+impl ReminderSettings {
+    /// The quiet period as (start, end) local times, if any.
+    pub fn quiet(&self) -> Result<Option<(chrono::NaiveTime, chrono::NaiveTime)>, ConfigError> {
+        if self.quiet_hours.trim().is_empty() {
+            return Ok(None);
+        }
+        let bad = || {
+            ConfigError(format!(
+                "EXECORA_REMINDERS_QUIET_HOURS: {:?} is not HH:MM-HH:MM",
+                self.quiet_hours
+            ))
+        };
+        let (a, b) = self.quiet_hours.split_once('-').ok_or_else(bad)?;
+        let parse =
+            |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        Ok(Some((parse(a)?, parse(b)?)))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -285,6 +321,7 @@ impl Settings {
             ));
         }
         self.http.trusted_proxy_nets()?;
+        self.reminders.quiet()?;
         if self.http.tls_cert_file.is_empty() != self.http.tls_key_file.is_empty() {
             return Err(ConfigError(
                 "EXECORA_HTTP_TLS_CERT_FILE and EXECORA_HTTP_TLS_KEY_FILE go together".into(),

@@ -14,6 +14,7 @@ mod middleware;
 mod probes;
 mod products;
 mod queue_depth;
+mod reminders;
 mod security;
 mod system;
 mod users;
@@ -50,6 +51,8 @@ pub enum ApiTags {
     Invoices,
     /// Payments, credit, balances and statements.
     Ledger,
+    /// Scheduled payment reminders.
+    Reminders,
     /// Jobs: workflow runs, their state, retry and cancel.
     Jobs,
     /// Signed callbacks from providers.
@@ -64,6 +67,7 @@ type Apis = (
     products::ProductsApi,
     invoices::InvoicesApi,
     ledger::LedgerApi,
+    reminders::RemindersApi,
     jobs::JobsApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
@@ -79,6 +83,7 @@ fn service() -> OpenApiService<Apis, ()> {
             products::ProductsApi,
             invoices::InvoicesApi,
             ledger::LedgerApi,
+            reminders::RemindersApi,
             jobs::JobsApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,

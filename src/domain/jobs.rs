@@ -102,7 +102,7 @@ const COLUMNS: &str = "id, business_id, user_id, workflow, state, input, outputs
     next_attempt_at, created_at, updated_at, started_at, finished_at";
 
 /// Records a job as queued, before it is pushed; its first delivery is 1.
-pub async fn insert_queued(pool: &PgPool, job: &NewJob) -> sqlx::Result<()> {
+pub async fn insert_queued<'e>(exec: impl sqlx::PgExecutor<'e>, job: &NewJob) -> sqlx::Result<()> {
     sqlx::query(
         "insert into jobs (id, business_id, user_id, workflow, state, input, delivery, request_id, traceparent)
          values ($1, $2, $3, $4, 'queued', $5, 1, $6, $7)",
@@ -114,7 +114,7 @@ pub async fn insert_queued(pool: &PgPool, job: &NewJob) -> sqlx::Result<()> {
     .bind(&job.input)
     .bind(&job.request_id)
     .bind(&job.traceparent)
-    .execute(pool)
+    .execute(exec)
     .await?;
     Ok(())
 }

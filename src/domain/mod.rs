@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod names;
 pub mod phone;
 pub mod products;
+pub mod reminders;
 pub mod schedule;
 pub mod sessions;
 pub mod users;

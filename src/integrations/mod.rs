@@ -2,3 +2,4 @@
 
 pub mod email;
 pub mod whatsapp;
+pub mod whatsapp_send;

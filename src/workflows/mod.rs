@@ -6,7 +6,7 @@
 //!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
 //! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
 //!   waiters of this process.
-//! - [`webhook`], [`invoice`] and [`probe`] are workflows.
+//! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows.
 
 pub mod events;
 pub mod hub;
@@ -14,6 +14,7 @@ pub mod invoice;
 pub mod probe;
 pub mod queue;
 pub mod registry;
+pub mod reminder;
 pub mod runtime;
 pub mod spec;
 pub mod upkeep;

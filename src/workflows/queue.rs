@@ -104,6 +104,29 @@ impl JobQueue {
         Ok(job.id)
     }
 
+    /// Pushes the first delivery of a job whose record the caller already wrote (in its
+    /// own transaction), and announces it.
+    pub async fn push_recorded(
+        &self,
+        job_id: Uuid,
+        tenant_id: Uuid,
+        workflow: &str,
+    ) -> Result<(), EnqueueError> {
+        self.push(job_id, workflow, 1, Duration::ZERO).await?;
+        self.metrics
+            .jobs_enqueued
+            .with_label_values(&[workflow])
+            .inc();
+        self.announce(
+            job_id,
+            tenant_id,
+            "accepted",
+            json!({ "workflow": workflow }),
+        )
+        .await;
+        Ok(())
+    }
+
     /// Pushes one delivery of a job, to run after `delay`.
     pub async fn push(
         &self,

@@ -35,6 +35,11 @@ pub struct StepDeps {
     pub pool: PgPool,
     pub events: EventBus,
     pub metrics: Arc<Metrics>,
+    pub mailer: crate::integrations::email::Mailer,
+    /// `None` when WhatsApp sending is not configured.
+    pub whatsapp: Option<crate::integrations::whatsapp_send::WhatsAppSender>,
+    /// The approved template for reminders outside the 24-hour window.
+    pub reminder_template: String,
 }
 
 /// Everything one step attempt knows about its job.
@@ -65,6 +70,7 @@ pub fn all() -> Vec<WorkflowCode> {
     vec![
         super::webhook::code(),
         super::invoice::code(),
+        super::reminder::code(),
         super::probe::code(),
         super::probe::noop_code(),
     ]

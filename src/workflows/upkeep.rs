@@ -10,7 +10,10 @@ use std::{sync::Arc, time::Duration};
 use apalis_redis::ConnectionManager;
 
 use super::{queue::redis_config, runtime::Runtime};
-use crate::{config::Settings, domain::jobs};
+use crate::{
+    config::Settings,
+    domain::{jobs, reminders},
+};
 
 /// Removes apalis-redis's bookkeeping for tasks finished before the cutoff, a batch of
 /// the done/dead set at a time (no blocking `HGETALL` over the whole data hash).
@@ -37,8 +40,16 @@ pub async fn run(runtime: Arc<Runtime>, conn: ConnectionManager, settings: Setti
     let clean_every = Duration::from_secs(settings.jobs.cleanup_interval_secs.max(1));
     let mut sweep = tokio::time::interval(sweep_every);
     let mut clean = tokio::time::interval(clean_every);
+    let mut due = tokio::time::interval(Duration::from_secs(
+        settings.reminders.sweep_interval_secs.max(1),
+    ));
     loop {
         tokio::select! {
+            _ = due.tick() => {
+                if let Err(e) = sweep_reminders(&runtime, &settings).await {
+                    tracing::warn!(error = %format!("{e:#}"), "reminder sweep failed");
+                }
+            }
             _ = sweep.tick() => {
                 if let Err(e) = requeue_overdue(&runtime, &settings).await {
                     tracing::warn!(error = %format!("{e:#}"), "requeue sweep failed");
@@ -49,6 +60,31 @@ pub async fn run(runtime: Arc<Runtime>, conn: ConnectionManager, settings: Setti
                     tracing::warn!(error = %format!("{e:#}"), "clean-up failed");
                 }
             }
+        }
+    }
+}
+
+/// Claims due reminders and pushes their jobs; returns how many were claimed. Safe to run
+/// from every worker at once (see `domain::reminders`).
+pub async fn sweep_reminders(runtime: &Runtime, settings: &Settings) -> anyhow::Result<usize> {
+    let quiet = settings.reminders.quiet()?;
+    let mut total = 0;
+    loop {
+        let claimed =
+            reminders::claim_due(&runtime.deps.pool, chrono::Utc::now(), quiet, 100).await?;
+        for c in &claimed {
+            // A failed push leaves a queued record: the requeue sweep pushes it later.
+            if let Err(e) = runtime
+                .queue
+                .push_recorded(c.job_id, c.tenant_id, "reminder")
+                .await
+            {
+                tracing::warn!(error = %e, "reminder job push failed; left to the requeue sweep");
+            }
+        }
+        total += claimed.len();
+        if claimed.len() < 100 {
+            return Ok(total);
         }
     }
 }

@@ -345,3 +345,23 @@ pub async fn sign_up(base: &str, email: &str, password: &str) -> (Uuid, Uuid, St
             .to_string(),
     )
 }
+
+/// The text of the newest email to `to` whose subject contains `subject`.
+pub async fn login_code_for_subject(to: &str, subject: &str) -> String {
+    let dir = PathBuf::from(
+        std::env::var("EXECORA_TEST_MAILDIR").expect("EXECORA_TEST_MAILDIR (make test)"),
+    )
+    .join("new");
+    for _ in 0..200 {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            if text.contains(&format!("To: {to}")) && text.contains(subject) {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no email to {to} about {subject:?} arrived");
+}

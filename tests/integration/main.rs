@@ -11,6 +11,7 @@ mod http;
 mod jobs;
 mod logs;
 mod processes;
+mod reminders;
 mod security;
 mod shop;
 mod webhooks;

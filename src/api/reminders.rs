@@ -1,0 +1,150 @@
+//! `/api/v1/reminders`: payment reminders from an ISO time or a Hinglish phrase
+//! ("kal 7 baje", "har mahine 1 tareekh", "daily 3 baje", "har 5 minute", "10 minute baad").
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{ApiTags, security::BearerAuth};
+use crate::{
+    app::App,
+    domain::{
+        reminders::{self, Reminder, ReminderError},
+        schedule::{self, ScheduleError},
+    },
+    error::ApiError,
+};
+
+pub struct RemindersApi;
+
+#[derive(Object)]
+struct ReminderInput {
+    customer_id: Uuid,
+    /// RFC 3339 time, or a phrase such as "kal shaam 7 baje", "har mahine 1 tareekh",
+    /// "daily 3 baje", "har 5 minute", "30 minute baad" (Asia/Kolkata).
+    #[oai(validator(min_length = 1, max_length = 120))]
+    when: String,
+    /// Added to the composed message.
+    #[oai(validator(max_length = 300))]
+    message: Option<String>,
+}
+
+#[derive(Object)]
+struct ReminderView {
+    id: Uuid,
+    customer_id: Uuid,
+    /// The words the schedule was parsed from.
+    when: String,
+    /// The parsed schedule (kind: once, every, daily, monthly).
+    schedule: serde_json::Value,
+    message: Option<String>,
+    /// The next occurrence; absent once done or cancelled.
+    next_run_at: Option<DateTime<Utc>>,
+    /// active, done or cancelled
+    status: String,
+    sent_count: i32,
+    last_sent_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Reminder> for ReminderView {
+    fn from(r: Reminder) -> Self {
+        Self {
+            id: r.id,
+            customer_id: r.customer_id,
+            when: r.schedule_text,
+            schedule: r.schedule,
+            message: r.message,
+            next_run_at: r.next_run_at,
+            status: r.status,
+            sent_count: r.sent_count,
+            last_sent_at: r.last_sent_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    #[oai(status = 201)]
+    Created(Json<ReminderView>),
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reminders")]
+impl RemindersApi {
+    /// Schedule a payment reminder (one-off or recurring).
+    #[oai(path = "/reminders", method = "post", operation_id = "createReminder")]
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] _key: Header<Option<String>>,
+        body: Json<ReminderInput>,
+    ) -> Result<Created, ApiError> {
+        let sched =
+            schedule::parse(&body.when, Utc::now(), reminders::ist()).map_err(|e| match e {
+                ScheduleError::PastTime => {
+                    ApiError::unprocessable("past_time", "that time has already passed")
+                }
+                other => ApiError::unprocessable("unrecognised_schedule", other.to_string()),
+            })?;
+        let r = reminders::create(
+            &app.pool,
+            auth.0.tenant_id,
+            body.customer_id,
+            &sched,
+            body.when.trim(),
+            body.message.as_deref(),
+            auth.0.user_id,
+        )
+        .await
+        .map_err(|e| match e {
+            ReminderError::NoCustomer => ApiError::not_found("customer"),
+            ReminderError::NoOccurrence => {
+                ApiError::unprocessable("past_time", "the schedule has no future occurrence")
+            }
+            ReminderError::Db(db) => db.into(),
+        })?;
+        Ok(Created::Created(Json(r.into())))
+    }
+
+    /// Reminders, newest first, optionally of one customer.
+    #[oai(path = "/reminders", method = "get", operation_id = "listReminders")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        customer_id: Query<Option<Uuid>>,
+    ) -> Result<Json<Vec<ReminderView>>, ApiError> {
+        Ok(Json(
+            reminders::list(&app.pool, auth.0.tenant_id, customer_id.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Stop a reminder.
+    #[oai(
+        path = "/reminders/:id/cancel",
+        method = "post",
+        operation_id = "cancelReminder"
+    )]
+    async fn cancel(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<ReminderView>, ApiError> {
+        let r = reminders::cancel(&app.pool, auth.0.tenant_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("active reminder"))?;
+        Ok(Json(r.into()))
+    }
+}

@@ -1,0 +1,258 @@
+//! Payment reminders: created from a schedule, claimed by the sweep when due.
+//!
+//! The sweep locks due rows with `skip locked`, so any number of workers can sweep at
+//! once; in the same transaction it records the occurrence (unique per reminder and
+//! time), writes the job record that will send it, and moves the reminder to its next
+//! occurrence. Either all of that happens or none, so no occurrence is sent twice and
+//! none is lost.
+
+use chrono::{DateTime, FixedOffset, NaiveTime, Offset, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    jobs::{self, NewJob},
+    schedule::{self, Schedule},
+};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Reminder {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub schedule: serde_json::Value,
+    pub schedule_text: String,
+    pub message: Option<String>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub sent_count: i32,
+    pub last_sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, customer_id, schedule, schedule_text, message, next_run_at, status, sent_count, last_sent_at, created_at";
+
+/// India Standard Time (UTC+05:30, no daylight saving), the default business zone.
+pub fn ist() -> FixedOffset {
+    FixedOffset::east_opt(19_800).unwrap_or_else(|| Utc.fix())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReminderError {
+    #[error("no such customer")]
+    NoCustomer,
+    #[error("the schedule has no future occurrence")]
+    NoOccurrence,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub async fn create(
+    pool: &PgPool,
+    tenant: Uuid,
+    customer: Uuid,
+    sched: &Schedule,
+    text: &str,
+    message: Option<&str>,
+    created_by: Uuid,
+) -> Result<Reminder, ReminderError> {
+    let first = schedule::next_after(sched, Utc::now() - chrono::Duration::seconds(1), ist())
+        .ok_or(ReminderError::NoOccurrence)?;
+    let exists: Option<Uuid> = sqlx::query_scalar(
+        "select id from customers where id = $1 and business_id = $2 and erased_at is null",
+    )
+    .bind(customer)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await?;
+    exists.ok_or(ReminderError::NoCustomer)?;
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "insert into reminders (id, business_id, customer_id, schedule, schedule_text, message, next_run_at, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning {COLUMNS}"
+    )))
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(customer)
+    .bind(serde_json::to_value(sched).unwrap_or_default())
+    .bind(text)
+    .bind(message)
+    .bind(first)
+    .bind(created_by)
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant: Uuid,
+    customer: Option<Uuid>,
+) -> sqlx::Result<Vec<Reminder>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from reminders where business_id = $1 and ($2::uuid is null or customer_id = $2)
+         order by created_at desc limit 500"
+    )))
+    .bind(tenant)
+    .bind(customer)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn cancel(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<Reminder>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "update reminders set status = 'cancelled', next_run_at = null, updated_at = now()
+         where id = $1 and business_id = $2 and status = 'active' returning {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A claimed occurrence: the job to push, for which tenant.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub job_id: Uuid,
+    pub tenant_id: Uuid,
+}
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: Uuid,
+    business_id: Uuid,
+    schedule: serde_json::Value,
+    next_run_at: DateTime<Utc>,
+}
+
+/// Claims up to `limit` due reminders (see the module comment). Inside quiet hours a due
+/// reminder is postponed to their end instead.
+pub async fn claim_due(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    quiet: Option<(NaiveTime, NaiveTime)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Claimed>> {
+    let mut tx = pool.begin().await?;
+    let due: Vec<Due> = sqlx::query_as(
+        "select id, business_id, schedule, next_run_at from reminders
+         where status = 'active' and next_run_at <= $1
+         order by next_run_at limit $2 for update skip locked",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut claimed = Vec::new();
+    for r in due {
+        if let Some((start, end)) = quiet {
+            let allowed = schedule::respect_quiet_hours(now, ist(), start, end);
+            if allowed > now {
+                sqlx::query(
+                    "update reminders set next_run_at = $2, updated_at = now() where id = $1",
+                )
+                .bind(r.id)
+                .bind(allowed)
+                .execute(&mut *tx)
+                .await?;
+                continue;
+            }
+        }
+        let next = serde_json::from_value::<Schedule>(r.schedule)
+            .ok()
+            .and_then(|s| schedule::next_after(&s, now.max(r.next_run_at), ist()));
+        sqlx::query(
+            "update reminders set next_run_at = $2, status = case when $2::timestamptz is null then 'done' else status end,
+                    updated_at = now() where id = $1",
+        )
+        .bind(r.id)
+        .bind(next)
+        .execute(&mut *tx)
+        .await?;
+        let job_id = Uuid::now_v7();
+        let recorded = sqlx::query(
+            "insert into reminder_deliveries (id, business_id, reminder_id, occurrence_at, job_id)
+             values ($1, $2, $3, $4, $5) on conflict do nothing",
+        )
+        .bind(Uuid::now_v7())
+        .bind(r.business_id)
+        .bind(r.id)
+        .bind(r.next_run_at)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            continue;
+        }
+        let job = NewJob {
+            id: job_id,
+            business_id: r.business_id,
+            user_id: None,
+            workflow: "reminder".into(),
+            input: json!({ "reminder_id": r.id, "occurrence_at": r.next_run_at }),
+            request_id: None,
+            traceparent: None,
+        };
+        jobs::insert_queued(&mut *tx, &job).await?;
+        claimed.push(Claimed {
+            job_id,
+            tenant_id: r.business_id,
+        });
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// What the reminder job needs to compose its message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Context {
+    pub customer_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub preferred_channel: String,
+    pub business_name: String,
+    pub phone_number_id: Option<String>,
+    pub message: Option<String>,
+    pub balance_paise: i64,
+}
+
+pub async fn context(pool: &PgPool, tenant: Uuid, reminder: Uuid) -> sqlx::Result<Option<Context>> {
+    sqlx::query_as(
+        "select c.name as customer_name, c.phone, c.email, c.preferred_channel, b.name as business_name,
+                b.whatsapp_phone_number_id as phone_number_id, r.message,
+                coalesce((select sum(amount_paise) from ledger_entries l where l.customer_id = c.id), 0)::bigint as balance_paise
+         from reminders r join customers c on c.id = r.customer_id join businesses b on b.id = r.business_id
+         where r.id = $1 and r.business_id = $2 and c.erased_at is null",
+    )
+    .bind(reminder)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Records that an occurrence went out.
+pub async fn record_sent(
+    pool: &PgPool,
+    tenant: Uuid,
+    job_id: Uuid,
+    channel: &str,
+    provider_id: Option<&str>,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let reminder: Option<Uuid> = sqlx::query_scalar(
+        "update reminder_deliveries set status = 'sent', channel = $3, provider_message_id = $4, sent_at = now()
+         where job_id = $1 and business_id = $2 and status = 'pending' returning reminder_id",
+    )
+    .bind(job_id)
+    .bind(tenant)
+    .bind(channel)
+    .bind(provider_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = reminder {
+        sqlx::query("update reminders set sent_count = sent_count + 1, last_sent_at = now(), updated_at = now() where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}

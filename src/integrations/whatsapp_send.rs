@@ -1,0 +1,157 @@
+//! Sending WhatsApp messages through the Cloud API (CONTRACTS.md §1).
+//!
+//! Errors are classified by `error.code`, as Meta documents them: throttling and
+//! transient codes are worth a retry; 131047 (outside the 24-hour window) means "send a
+//! template instead"; spam limits pause; opt-outs, bad numbers, expired tokens and
+//! template mistakes are permanent. The caller decides what each means for its step.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+use crate::config::WhatsAppSettings;
+
+/// What a failed send means.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Try again later (rate limits, transient server errors, network).
+    #[error("whatsapp: retry later ({0})")]
+    Retry(String),
+    /// Free-form text is not allowed now: use an approved template.
+    #[error("whatsapp: outside the 24-hour window")]
+    WindowClosed,
+    /// Sending must stop for a while (spam limit reached).
+    #[error("whatsapp: paused ({0})")]
+    Pause(String),
+    /// This message can never be delivered as asked.
+    #[error("whatsapp: permanent failure ({0})")]
+    Permanent(String),
+}
+
+/// Classifies a Graph API error code.
+pub fn classify(code: i64, message: &str) -> SendError {
+    let detail = format!("{code}: {message}");
+    match code {
+        4 | 80007 | 130429 | 131056 | 131000 | 131016 | 1 | 2 => SendError::Retry(detail),
+        131047 => SendError::WindowClosed,
+        131048 => SendError::Pause(detail),
+        _ => SendError::Permanent(detail),
+    }
+}
+
+/// A Cloud API client for one deployment. Cheap to clone.
+#[derive(Clone)]
+pub struct WhatsAppSender {
+    http: reqwest::Client,
+    base: String,
+    version: String,
+    token: SecretString,
+}
+
+impl WhatsAppSender {
+    /// `None` when no access token is configured (sending is off).
+    pub fn new(settings: &WhatsAppSettings) -> anyhow::Result<Option<Self>> {
+        if settings.access_token.expose_secret().is_empty() {
+            return Ok(None);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()?;
+        Ok(Some(Self {
+            http,
+            base: settings.api_base_url.trim_end_matches('/').to_string(),
+            version: settings.api_version.clone(),
+            token: settings.access_token.clone(),
+        }))
+    }
+
+    /// Sends free-form text; returns the message id (wamid).
+    pub async fn send_text(
+        &self,
+        phone_number_id: &str,
+        to: &str,
+        body: &str,
+    ) -> Result<String, SendError> {
+        let payload = json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "text", "text": {"preview_url": false, "body": body}
+        });
+        self.post(phone_number_id, &payload).await
+    }
+
+    /// Sends an approved template with body parameters, in order.
+    pub async fn send_template(
+        &self,
+        phone_number_id: &str,
+        to: &str,
+        name: &str,
+        language: &str,
+        params: &[String],
+    ) -> Result<String, SendError> {
+        let parameters: Vec<Value> = params
+            .iter()
+            .map(|p| json!({"type": "text", "text": p}))
+            .collect();
+        let payload = json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
+            "template": {"name": name, "language": {"code": language}, "components": [{"type": "body", "parameters": parameters}]}
+        });
+        self.post(phone_number_id, &payload).await
+    }
+
+    async fn post(&self, phone_number_id: &str, payload: &Value) -> Result<String, SendError> {
+        let url = format!("{}/{}/{phone_number_id}/messages", self.base, self.version);
+        let resp = self
+            .http
+            .post(url)
+            .bearer_auth(self.token.expose_secret())
+            .json(payload)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(format!("network: {}", e.without_url())))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return body
+                .pointer("/messages/0/id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| SendError::Retry("accepted without a message id".into()));
+        }
+        match body.pointer("/error/code").and_then(Value::as_i64) {
+            Some(code) => Err(classify(
+                code,
+                body.pointer("/error/message")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+            )),
+            None if status.is_server_error() || status.as_u16() == 429 => {
+                Err(SendError::Retry(format!("http {status}")))
+            }
+            None => Err(SendError::Permanent(format!("http {status}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_classified_as_meta_documents_them() {
+        assert!(matches!(
+            classify(130429, "throughput"),
+            SendError::Retry(_)
+        ));
+        assert!(matches!(classify(131056, "pair rate"), SendError::Retry(_)));
+        assert_eq!(classify(131047, "window"), SendError::WindowClosed);
+        assert!(matches!(classify(131048, "spam"), SendError::Pause(_)));
+        for code in [131026, 131050, 132000, 132001, 190, 10, 368] {
+            assert!(
+                matches!(classify(code, "x"), SendError::Permanent(_)),
+                "{code}"
+            );
+        }
+    }
+}
