@@ -314,7 +314,9 @@ pub async fn login_code_for(to: &str) -> String {
         }
         found.sort_by_key(|(t, _)| *t);
         if let Some((_, text)) = found.last() {
-            let code = text
+            // Only the body: headers (Message-ID, X-Peer) can hold digit runs too.
+            let body = text.split_once("\n\n").map_or(text.as_str(), |(_, b)| b);
+            let code = body
                 .split(|c: char| !c.is_ascii_digit())
                 .find(|w| w.len() == 6)
                 .expect("a 6-digit code in the email");
