@@ -14,7 +14,7 @@ use crate::{
     },
     config::Settings,
     db,
-    integrations::email::Mailer,
+    integrations::{email::Mailer, storage::LocalStore},
     resilience::KNOWN_BREAKERS,
     telemetry::Metrics,
     workflows::{
@@ -44,6 +44,8 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Parsed once from `EXECORA_HTTP_TRUSTED_PROXIES`.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    pub store: LocalStore,
+    pub portal_key: Arc<Vec<u8>>,
 }
 
 impl App {
@@ -59,6 +61,16 @@ impl App {
         let tokens = Arc::new(token_service(&settings, &signing_key)?);
         let mailer = Mailer::new(&settings.smtp)?;
         let trusted_proxies = Arc::new(settings.http.trusted_proxy_nets()?);
+        let store = LocalStore::new(&if settings.storage.local_dir.is_empty() {
+            settings.data_dir.join("files")
+        } else {
+            std::path::PathBuf::from(&settings.storage.local_dir)
+        });
+        // Download links are keyed from the signing key: one secret less to manage.
+        let portal_key = Arc::new(crate::auth::secrets::token_hash(&format!(
+            "invoice-links:{}",
+            secrecy::ExposeSecret::expose_secret(&signing_key.pem)
+        )));
         let pool = db::connect(&settings).await?;
         if settings.migrate_on_start {
             db::migrate(settings.database_url.expose_secret()).await?;
@@ -97,6 +109,9 @@ impl App {
             mailer: mailer.clone(),
             whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?,
             reminder_template: settings.whatsapp.reminder_template.clone(),
+            store: store.clone(),
+            portal_key: portal_key.clone(),
+            public_url: settings.public_url.trim_end_matches('/').to_string(),
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let ns = &settings.redis_namespace;
@@ -128,6 +143,8 @@ impl App {
             tickets,
             limiter,
             trusted_proxies,
+            store,
+            portal_key,
         })
     }
 

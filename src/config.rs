@@ -49,7 +49,8 @@ settings! {
     "data_dir", "EXECORA_DATA_DIR", Text, "data", "Directory for development keys and local files.";
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
-    "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for printed links.";
+    "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for links sent to customers (invoice downloads).";
+    "storage.local_dir", "EXECORA_STORAGE_LOCAL_DIR", Text, "", "Directory for rendered documents; empty = `<data_dir>/files`.";
     "jwt.issuer", "EXECORA_JWT_ISSUER", Text, "execora", "`iss` of access tokens, checked exactly.";
     "jwt.audience", "EXECORA_JWT_AUDIENCE", Text, "execora-api", "`aud` of access tokens, checked exactly.";
     "jwt.private_key", "EXECORA_JWT_PRIVATE_KEY", Secret, "", "Ed25519 PKCS#8 PEM signing key; development generates one under the data directory.";
@@ -114,6 +115,12 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub http: HttpSettings,
     pub reminders: ReminderSettings,
+    pub storage: StorageSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub local_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -20,6 +20,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod integrations;
+pub mod render;
 pub mod resilience;
 pub mod telemetry;
 pub mod workflows;

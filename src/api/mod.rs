@@ -6,6 +6,7 @@
 mod auth;
 mod cursor;
 mod customers;
+mod downloads;
 mod invoices;
 mod job_view;
 mod jobs;
@@ -137,6 +138,10 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
         .at("/openapi.yaml", yaml)
         .at("/openapi.json", json)
         .at("/.well-known/jwks.json", jwks)
+        .at(
+            "/pub/invoices/:id/:token",
+            poem::get(downloads::invoice_pdf),
+        )
         .nest("/docs", docs)
         .at("/ws", ws::endpoint())
         .catch_all_error(|err: poem::Error| async move {

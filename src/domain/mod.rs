@@ -9,6 +9,7 @@ pub mod customers;
 pub mod gst;
 pub mod gstin;
 pub mod idempotency;
+pub mod invoice_documents;
 pub mod invoices;
 pub mod jobs;
 pub mod ledger;

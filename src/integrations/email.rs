@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::header::ContentType,
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Attachment, MultiPart, SinglePart, header::ContentType},
 };
 use secrecy::ExposeSecret;
 
@@ -47,24 +48,56 @@ impl Mailer {
         self.transport.is_some()
     }
 
-    /// Sends a plain-text email.
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+    fn builder(
+        &self,
+        to: &str,
+        subject: &str,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
+        let from = self
+            .from
+            .parse()
+            .map_err(|_| MailError::Address("from".into()))?;
+        let to = to.parse().map_err(|_| MailError::Address("to".into()))?;
+        Ok(Message::builder().from(from).to(to).subject(subject))
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
         let transport = self.transport.as_ref().ok_or(MailError::NotConfigured)?;
-        let message = Message::builder()
-            .from(
-                self.from
-                    .parse()
-                    .map_err(|_| MailError::Address("from".into()))?,
-            )
-            .to(to.parse().map_err(|_| MailError::Address("to".into()))?)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|e| MailError::Smtp(e.to_string()))?;
         transport
             .send(message)
             .await
             .map(|_| ())
             .map_err(|e| MailError::Smtp(e.to_string()))
+    }
+
+    /// Sends a plain-text email.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let message = self
+            .builder(to, subject)?
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    /// Sends text with one attached file.
+    pub async fn send_with_attachment(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+        filename: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), MailError> {
+        let ct = ContentType::parse(content_type).map_err(|e| MailError::Smtp(e.to_string()))?;
+        let parts = MultiPart::mixed()
+            .singlepart(SinglePart::plain(body))
+            .singlepart(Attachment::new(filename.to_string()).body(bytes, ct));
+        let message = self
+            .builder(to, subject)?
+            .multipart(parts)
+            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        self.deliver(message).await
     }
 }

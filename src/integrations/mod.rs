@@ -1,5 +1,6 @@
-//! Provider adapters: the WhatsApp Cloud API webhook format and signature, and email.
+//! Provider adapters: WhatsApp (webhook format, signature, sending), email, storage.
 
 pub mod email;
+pub mod storage;
 pub mod whatsapp;
 pub mod whatsapp_send;

@@ -80,6 +80,22 @@ impl WhatsAppSender {
         self.post(phone_number_id, &payload).await
     }
 
+    /// Sends a document by link (the Cloud API fetches it from the URL).
+    pub async fn send_document(
+        &self,
+        phone_number_id: &str,
+        to: &str,
+        link: &str,
+        filename: &str,
+        caption: &str,
+    ) -> Result<String, SendError> {
+        let payload = json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "document",
+            "document": {"link": link, "filename": filename, "caption": caption}
+        });
+        self.post(phone_number_id, &payload).await
+    }
+
     /// Sends an approved template with body parameters, in order.
     pub async fn send_template(
         &self,

@@ -1,18 +1,57 @@
-//! The `invoice` workflow: issue the invoice in one transaction keyed by the job id.
+//! The `invoice` workflow: issue → render → deliver.
 //!
-//! Rendering the PDF and delivering it (WhatsApp document, else email) are the next
-//! steps of this workflow; they arrive with the storage and WhatsApp adapters.
+//! `create` issues the invoice in one transaction keyed by the job id (a redelivered job
+//! finds it instead of issuing another). `render` prints the PDF and stores it (the same
+//! key every time, so a retry overwrites identical bytes). `deliver` sends it by
+//! WhatsApp as a document (a signed download link) when the customer is reachable
+//! there, otherwise by email as an attachment, and records how it went.
 
-use serde_json::Value;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use uuid::Uuid;
 
 use super::registry::{StepContext, StepError, StepFuture, WorkflowCode};
-use crate::domain::invoices::{self, InvoiceError, InvoiceRequest};
+use crate::{
+    domain::{
+        gst::format_inr,
+        invoice_documents,
+        invoices::{self, InvoiceError, InvoiceRequest},
+    },
+    integrations::{email::MailError, whatsapp_send::SendError},
+    render,
+};
 
 pub fn code() -> WorkflowCode {
     WorkflowCode {
         name: "invoice",
-        steps: vec![("create", create)],
+        steps: vec![
+            ("create", create),
+            ("render", render_pdf),
+            ("deliver", deliver),
+        ],
     }
+}
+
+/// The signature in an invoice download link: HMAC-SHA256 of the invoice id, 32 hex.
+pub fn link_token(key: &[u8], invoice: Uuid) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(format!("invoice-pdf:{invoice}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())[..32].to_string()
+}
+
+pub fn pdf_key(tenant: Uuid, invoice: Uuid) -> String {
+    format!("invoices/{tenant}/{invoice}.pdf")
+}
+
+fn invoice_id(ctx: &StepContext) -> Result<Uuid, StepError> {
+    ctx.outputs
+        .pointer("/create/id")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| StepError::Permanent("no invoice from the create step".into()))
 }
 
 fn create(ctx: StepContext) -> StepFuture {
@@ -29,7 +68,117 @@ fn create(ctx: StepContext) -> StepFuture {
     })
 }
 
-/// The issued invoice's id in a finished job's result.
-pub fn invoice_id(result: &Value) -> Option<uuid::Uuid> {
-    result.get("id")?.as_str()?.parse().ok()
+fn render_pdf(ctx: StepContext) -> StepFuture {
+    Box::pin(async move {
+        let id = invoice_id(&ctx)?;
+        let doc = invoice_documents::load(&ctx.deps.pool, ctx.tenant_id, id)
+            .await?
+            .ok_or_else(|| StepError::Permanent("the invoice is gone".into()))?;
+        let bytes = render::invoice::render(&doc);
+        let key = pdf_key(ctx.tenant_id, id);
+        ctx.deps
+            .store
+            .put(&key, &bytes)
+            .await
+            .map_err(|e| StepError::Transient(e.to_string()))?;
+        invoice_documents::set_pdf_key(&ctx.deps.pool, ctx.tenant_id, id, &key).await?;
+        Ok(json!({"pdf_key": key, "bytes": bytes.len()}))
+    })
+}
+
+fn deliver(ctx: StepContext) -> StepFuture {
+    Box::pin(async move {
+        let id = invoice_id(&ctx)?;
+        let doc = invoice_documents::load(&ctx.deps.pool, ctx.tenant_id, id)
+            .await?
+            .ok_or_else(|| StepError::Permanent("the invoice is gone".into()))?;
+        let inv = &doc.invoice;
+        let filename = format!("{}.pdf", inv.number.replace('/', "-"));
+        let caption = format!(
+            "{} - invoice {} - {}",
+            doc.seller.name,
+            inv.number,
+            format_inr(inv.total_paise)
+        );
+        let mut whatsapp_error = None;
+        // The job's result is this step's output: say which invoice it was about.
+        let about = |mut v: Value| {
+            v["invoice_id"] = json!(id);
+            v["number"] = json!(inv.number);
+            v
+        };
+        let wants_whatsapp =
+            doc.buyer_preferred_channel != "email" && !ctx.deps.public_url.is_empty();
+        if let (Some(wa), Some(phone), Some(from), true) = (
+            &ctx.deps.whatsapp,
+            &doc.buyer.phone,
+            &doc.seller_phone_number_id,
+            wants_whatsapp,
+        ) {
+            let link = format!(
+                "{}/pub/invoices/{id}/{}",
+                ctx.deps.public_url,
+                link_token(&ctx.deps.portal_key, id)
+            );
+            match wa
+                .send_document(from, phone, &link, &filename, &caption)
+                .await
+            {
+                Ok(wamid) => {
+                    invoice_documents::set_delivered(&ctx.deps.pool, ctx.tenant_id, id, "whatsapp")
+                        .await?;
+                    return Ok(about(
+                        json!({"delivered": true, "channel": "whatsapp", "provider_message_id": wamid}),
+                    ));
+                }
+                Err(SendError::Retry(e)) => return Err(StepError::Transient(e)),
+                // WhatsApp refuses (or is paused): email is the fallback.
+                Err(e) => whatsapp_error = Some(e.to_string()),
+            }
+        }
+        let Some(email) = doc.buyer.email.as_deref() else {
+            // Nobody to send to is not a failure of the job: the invoice exists and can
+            // be downloaded or resent; the result says why it was not delivered.
+            return Ok(about(
+                json!({"delivered": false, "reason": whatsapp_error.unwrap_or_else(|| "the customer has no WhatsApp or email".into())}),
+            ));
+        };
+        let bytes = ctx
+            .deps
+            .store
+            .get(&pdf_key(ctx.tenant_id, id))
+            .await
+            .map_err(|e| StepError::Transient(e.to_string()))?
+            .ok_or_else(|| StepError::Transient("the rendered invoice is missing".into()))?;
+        let body = format!(
+            "Namaste {} ji,\n\nPlease find attached invoice {} from {} for {}.\n\nDhanyavaad!\n",
+            doc.buyer.name,
+            inv.number,
+            doc.seller.name,
+            format_inr(inv.total_paise)
+        );
+        match ctx
+            .deps
+            .mailer
+            .send_with_attachment(
+                email,
+                &format!("Invoice {} from {}", inv.number, doc.seller.name),
+                body,
+                &filename,
+                "application/pdf",
+                bytes,
+            )
+            .await
+        {
+            Ok(()) => {
+                invoice_documents::set_delivered(&ctx.deps.pool, ctx.tenant_id, id, "email")
+                    .await?;
+                Ok(about(
+                    json!({"delivered": true, "channel": "email", "whatsapp_error": whatsapp_error}),
+                ))
+            }
+            Err(MailError::Smtp(e)) => Err(StepError::Transient(format!("email: {e}"))),
+            Err(e) => Ok(about(json!({"delivered": false, "reason": e.to_string()}))),
+        }
+    })
 }

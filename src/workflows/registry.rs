@@ -40,6 +40,11 @@ pub struct StepDeps {
     pub whatsapp: Option<crate::integrations::whatsapp_send::WhatsAppSender>,
     /// The approved template for reminders outside the 24-hour window.
     pub reminder_template: String,
+    pub store: crate::integrations::storage::LocalStore,
+    /// Keys the signed invoice download links.
+    pub portal_key: Arc<Vec<u8>>,
+    /// Base of links sent to customers; empty = no links (no WhatsApp documents).
+    pub public_url: String,
 }
 
 /// Everything one step attempt knows about its job.

@@ -1,7 +1,19 @@
 //! Test harness: every test gets its own database, Redis namespace and data directory,
 //! and in-process servers/workers (or real `execora` processes) on random ports.
 
-use std::{collections::HashMap, path::PathBuf, process::Command, time::Duration};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    process::Command,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use poem::{
+    EndpointExt, IntoResponse, Route,
+    http::StatusCode,
+    web::{Data, Json, Path},
+};
 
 use execora::{app::App, auth::Role, config::Settings, db, domain::businesses};
 use futures::{SinkExt, StreamExt};
@@ -366,4 +378,55 @@ pub async fn login_code_for_subject(to: &str, subject: &str) -> String {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no email to {to} about {subject:?} arrived");
+}
+
+pub type Seen = Arc<Mutex<Vec<(String, Option<String>, Value)>>>;
+
+/// A stand-in for graph.facebook.com: records each request; free text to the number
+/// ending 0000 is refused with 131047 (outside the 24-hour window).
+#[poem::handler]
+fn graph(
+    Path(phone_number_id): Path<String>,
+    req: &poem::Request,
+    body: Json<Value>,
+    seen: Data<&Seen>,
+) -> poem::Response {
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    seen.0
+        .lock()
+        .unwrap()
+        .push((phone_number_id, auth, body.0.clone()));
+    if body.0["type"] == "text" && body.0["to"].as_str().is_some_and(|t| t.ends_with("0000")) {
+        let err = json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047, "fbtrace_id": "x"}});
+        return Json(err)
+            .with_status(StatusCode::BAD_REQUEST)
+            .into_response();
+    }
+    Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": body.0["to"], "wa_id": "x"}], "messages": [{"id": "wamid.TEST123"}]})).into_response()
+}
+
+pub async fn fake_graph() -> (String, Seen) {
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let app = Route::new()
+        .at("/v25.0/:id/messages", poem::post(graph))
+        .data(seen.clone());
+    tokio::spawn(async move {
+        poem::Server::new(poem::listener::TcpListener::bind(addr))
+            .run(app)
+            .await
+    });
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    (format!("http://{addr}"), seen)
 }

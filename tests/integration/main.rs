@@ -8,6 +8,7 @@
 mod accounts;
 mod common;
 mod http;
+mod invoices;
 mod jobs;
 mod logs;
 mod processes;

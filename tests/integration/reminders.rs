@@ -1,69 +1,13 @@
 //! Reminders: phrases, the sweep under concurrency, delivery by WhatsApp (a local fake of
 //! the Graph API checking the exact request) with template fallback, and by email.
 
-use std::sync::{Arc, Mutex};
-
 use execora::{auth::Role, workflows::upkeep};
-use poem::{
-    EndpointExt, IntoResponse, Route, handler,
-    http::StatusCode,
-    web::{Data, Json, Path},
-};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{TestApp, TestEnv, WsClient, client, login_code_for_subject, unique_email};
-
-type Seen = Arc<Mutex<Vec<(String, Option<String>, Value)>>>;
-
-/// A stand-in for graph.facebook.com: records each request; free text to the number
-/// ending 0000 is refused with 131047 (outside the 24-hour window).
-#[handler]
-fn graph(
-    Path(phone_number_id): Path<String>,
-    req: &poem::Request,
-    body: Json<Value>,
-    seen: Data<&Seen>,
-) -> poem::Response {
-    let auth = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    seen.0
-        .lock()
-        .unwrap()
-        .push((phone_number_id, auth, body.0.clone()));
-    if body.0["type"] == "text" && body.0["to"].as_str().is_some_and(|t| t.ends_with("0000")) {
-        let err = json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047, "fbtrace_id": "x"}});
-        return Json(err)
-            .with_status(StatusCode::BAD_REQUEST)
-            .into_response();
-    }
-    Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": body.0["to"], "wa_id": "x"}], "messages": [{"id": "wamid.TEST123"}]})).into_response()
-}
-
-async fn fake_graph() -> (String, Seen) {
-    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let app = Route::new()
-        .at("/v25.0/:id/messages", poem::post(graph))
-        .data(seen.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(addr))
-            .run(app)
-            .await
-    });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    (format!("http://{addr}"), seen)
-}
+use crate::common::{
+    TestApp, TestEnv, WsClient, client, fake_graph, login_code_for_subject, unique_email,
+};
 
 async fn post(url: String, token: &str, body: Value) -> (u16, Value) {
     let resp = client()

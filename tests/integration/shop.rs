@@ -302,7 +302,11 @@ async fn customers_products_invoices_and_payments_through_the_api() {
     assert_eq!(resp.status(), 200);
     let job: Value = resp.json().await.unwrap();
     assert_eq!(job["state"], "succeeded", "{job}");
-    let invoice_id = job["result"]["id"].as_str().unwrap();
+    let invoice_id = job["result"]["invoice_id"].as_str().unwrap();
+    assert_eq!(
+        job["result"]["delivered"], false,
+        "no phone or email on file: nothing sent"
+    );
     let invoice: Value = client()
         .get(format!("{base}/invoices/{invoice_id}"))
         .bearer_auth(&token)

@@ -1,0 +1,161 @@
+//! Everything printed on an invoice, read in one place, and where the document went.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::invoices::{COLUMNS, Invoice};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DocLine {
+    pub position: i32,
+    pub description: String,
+    pub hsn_code: Option<String>,
+    pub quantity: i64,
+    pub unit: String,
+    pub unit_price_paise: i64,
+    pub discount_paise: i64,
+    pub gst_rate_bp: i32,
+    pub taxable_paise: i64,
+    pub cgst_paise: i64,
+    pub sgst_paise: i64,
+    pub igst_paise: i64,
+    pub total_paise: i64,
+}
+
+/// The supplier or the buyer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Party {
+    pub name: String,
+    pub gstin: Option<String>,
+    pub state_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub city: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SellerRow {
+    name: String,
+    gstin: Option<String>,
+    state_code: Option<String>,
+    upi_vpa: Option<String>,
+    whatsapp_phone_number_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BuyerRow {
+    name: String,
+    gstin: Option<String>,
+    state_code: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    city: Option<String>,
+    preferred_channel: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvoiceDocument {
+    pub invoice: Invoice,
+    pub lines: Vec<DocLine>,
+    pub seller: Party,
+    pub seller_upi_vpa: Option<String>,
+    pub seller_phone_number_id: Option<String>,
+    pub buyer: Party,
+    pub buyer_preferred_channel: String,
+}
+
+pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<InvoiceDocument>> {
+    let invoice: Option<Invoice> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from invoices where id = $1 and business_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await?;
+    let Some(invoice) = invoice else {
+        return Ok(None);
+    };
+    let lines: Vec<DocLine> = sqlx::query_as(
+        "select position, description, hsn_code, quantity, unit, unit_price_paise, discount_paise, gst_rate_bp,
+                taxable_paise, cgst_paise, sgst_paise, igst_paise, total_paise
+         from invoice_lines where invoice_id = $1 order by position",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let seller: SellerRow = sqlx::query_as(
+        "select name, gstin, state_code, upi_vpa, whatsapp_phone_number_id from businesses where id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(pool)
+    .await?;
+    let buyer: BuyerRow = sqlx::query_as(
+        "select name, gstin, state_code, phone, email, city, preferred_channel from customers where id = $1 and business_id = $2",
+    )
+    .bind(invoice.customer_id)
+    .bind(tenant)
+    .fetch_one(pool)
+    .await?;
+    let (upi, phone_number_id, channel) = (
+        seller.upi_vpa,
+        seller.whatsapp_phone_number_id,
+        buyer.preferred_channel,
+    );
+    let seller = Party {
+        name: seller.name,
+        gstin: seller.gstin,
+        state_code: seller.state_code,
+        phone: None,
+        email: None,
+        city: None,
+    };
+    let buyer = Party {
+        name: buyer.name,
+        gstin: buyer.gstin,
+        state_code: buyer.state_code,
+        phone: buyer.phone,
+        email: buyer.email,
+        city: buyer.city,
+    };
+    Ok(Some(InvoiceDocument {
+        invoice,
+        lines,
+        seller,
+        seller_upi_vpa: upi,
+        seller_phone_number_id: phone_number_id,
+        buyer,
+        buyer_preferred_channel: channel,
+    }))
+}
+
+pub async fn set_pdf_key(pool: &PgPool, tenant: Uuid, id: Uuid, key: &str) -> sqlx::Result<()> {
+    sqlx::query("update invoices set pdf_key = $3 where id = $1 and business_id = $2")
+        .bind(id)
+        .bind(tenant)
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_delivered(pool: &PgPool, tenant: Uuid, id: Uuid, via: &str) -> sqlx::Result<()> {
+    sqlx::query("update invoices set delivered_via = $3, delivered_at = now() where id = $1 and business_id = $2")
+        .bind(id)
+        .bind(tenant)
+        .bind(via)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The stored document's key, for the download route.
+pub async fn pdf_key(
+    pool: &PgPool,
+    id: Uuid,
+) -> sqlx::Result<Option<(Uuid, String, DateTime<Utc>)>> {
+    sqlx::query_as("select business_id, pdf_key, issued_at from invoices where id = $1 and pdf_key is not null")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
