@@ -6,6 +6,7 @@
 //! cargo run --release --example queue_bench -- latency 2000 500  # open loop at 500 jobs/s
 //! cargo run --release --example queue_bench -- raw-drain 20000 50
 //! cargo run --release --example queue_bench -- streams-drain 20000 50
+//! cargo run --release --example queue_bench -- invoices 500 20    # N invoices, clients
 //! ```
 //! Needs `DATABASE_URL` (migrated) and `REDIS_URL`; `scripts/bench` sets everything up.
 //! Prints one JSON line per run.
@@ -325,6 +326,111 @@ async fn streams_drain(n: usize, concurrency: usize) -> Value {
            "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
 }
 
+/// The invoice workflow end to end (issue, render, deliver-with-nobody-to-send-to), three
+/// lines each, from `clients` concurrent producers; plus p50/p99 of the `create` step.
+async fn invoices(n: usize, clients: usize) -> Value {
+    use execora::domain::{
+        customers,
+        invoices::{InvoiceRequest, LineRequest},
+        products,
+    };
+    let app = App::build(settings()).await.unwrap();
+    let (tenant, _) = businesses::ensure_demo(
+        &app.pool,
+        "Bench",
+        &format!("{}@bench", Uuid::new_v4()),
+        None,
+    )
+    .await
+    .unwrap();
+    let c = customers::create(
+        &app.pool,
+        tenant,
+        &customers::CustomerData {
+            name: "Bench Customer".into(),
+            phone: None,
+            email: None,
+            nicknames: vec![],
+            landmark: None,
+            city: None,
+            state_code: None,
+            gstin: None,
+            preferred_channel: "whatsapp".into(),
+            notes: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut items = Vec::new();
+    for (i, rate) in [500, 1200, 1800].into_iter().enumerate() {
+        let data = products::ProductData {
+            name: format!("Item {i}"),
+            sku: None,
+            unit: "pcs".into(),
+            price_paise: 10_000 + i as i64,
+            hsn_code: Some("1006".into()),
+            gst_rate_bp: rate,
+            low_stock_threshold: 0,
+        };
+        items.push(
+            products::create(&app.pool, tenant, &data, 1_000_000)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let request = serde_json::to_value(InvoiceRequest {
+        customer_id: c.id,
+        lines: items
+            .iter()
+            .map(|p| LineRequest {
+                product_id: Some(*p),
+                description: None,
+                quantity: 2,
+                unit_price_paise: None,
+                discount_paise: 0,
+                gst_rate_bp: None,
+            })
+            .collect(),
+    })
+    .unwrap();
+    let stop = start_workers(&app);
+    let t0 = Instant::now();
+    let sem = Arc::new(tokio::sync::Semaphore::new(clients));
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let permit = sem.clone().acquire_owned().await.unwrap();
+        let (a, input) = (app.clone(), request.clone());
+        tasks.push(tokio::spawn(async move {
+            let job = NewJob {
+                id: Uuid::now_v7(),
+                business_id: tenant,
+                user_id: None,
+                workflow: "invoice".into(),
+                input,
+                request_id: None,
+                traceparent: None,
+            };
+            a.queue.enqueue(job).await.unwrap();
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    wait_all(&app, tenant, n).await;
+    let secs = t0.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    let (p50, p99): (f64, f64) = sqlx::query_as(
+        "select percentile_cont(0.5) within group (order by s), percentile_cont(0.99) within group (order by s)
+         from (select extract(epoch from i.issued_at - j.started_at)::float8 * 1000 as s
+               from invoices i join jobs j on j.id = i.job_id where i.business_id = $1) t",
+    ).bind(tenant).fetch_one(&app.pool).await.unwrap();
+    json!({"lib": "execora", "mode": "invoices", "N": n, "clients": clients, "seconds": secs,
+           "invoices_per_s": (n as f64 / secs * 10.0).round() / 10.0,
+           "create_step_ms": {"p50": p50, "p99": p99}})
+}
+
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -334,6 +440,7 @@ async fn main() {
         Some("drain") => drain(num(1, 20_000) as usize).await,
         Some("latency") => latency(num(1, 2000) as usize, num(2, 500)).await,
         Some("raw-drain") => raw_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
+        Some("invoices") => invoices(num(1, 500) as usize, num(2, 1) as usize).await,
         Some("streams-drain") => streams_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         _ => {
             eprintln!(

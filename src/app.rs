@@ -14,7 +14,7 @@ use crate::{
     },
     config::Settings,
     db,
-    integrations::{email::Mailer, storage::LocalStore},
+    integrations::{email::Mailer, storage::DocumentStore},
     resilience::KNOWN_BREAKERS,
     telemetry::Metrics,
     workflows::{
@@ -44,7 +44,7 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Parsed once from `EXECORA_HTTP_TRUSTED_PROXIES`.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
-    pub store: LocalStore,
+    pub store: DocumentStore,
     pub portal_key: Arc<Vec<u8>>,
 }
 
@@ -61,11 +61,7 @@ impl App {
         let tokens = Arc::new(token_service(&settings, &signing_key)?);
         let mailer = Mailer::new(&settings.smtp)?;
         let trusted_proxies = Arc::new(settings.http.trusted_proxy_nets()?);
-        let store = LocalStore::new(&if settings.storage.local_dir.is_empty() {
-            settings.data_dir.join("files")
-        } else {
-            std::path::PathBuf::from(&settings.storage.local_dir)
-        });
+        let store = DocumentStore::from_settings(&settings.storage, &settings.data_dir);
         // Download links are keyed from the signing key: one secret less to manage.
         let portal_key = Arc::new(crate::auth::secrets::token_hash(&format!(
             "invoice-links:{}",

@@ -50,7 +50,12 @@ settings! {
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
     "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for links sent to customers (invoice downloads).";
-    "storage.local_dir", "EXECORA_STORAGE_LOCAL_DIR", Text, "", "Directory for rendered documents; empty = `<data_dir>/files`.";
+    "storage.local_dir", "EXECORA_STORAGE_LOCAL_DIR", Text, "", "Directory for rendered documents when no S3 bucket is set; empty = `<data_dir>/files`.";
+    "storage.s3_bucket", "EXECORA_S3_BUCKET", Text, "", "S3 bucket for documents and recordings; empty = the local directory.";
+    "storage.s3_endpoint", "EXECORA_S3_ENDPOINT", Text, "", "S3-compatible endpoint (MinIO, R2, s3s-fs); empty = AWS. Path-style addressing.";
+    "storage.s3_region", "EXECORA_S3_REGION", Text, "us-east-1", "S3 region.";
+    "storage.s3_access_key", "EXECORA_S3_ACCESS_KEY", Secret, "", "S3 access key id.";
+    "storage.s3_secret_key", "EXECORA_S3_SECRET_KEY", Secret, "", "S3 secret access key.";
     "jwt.issuer", "EXECORA_JWT_ISSUER", Text, "execora", "`iss` of access tokens, checked exactly.";
     "jwt.audience", "EXECORA_JWT_AUDIENCE", Text, "execora-api", "`aud` of access tokens, checked exactly.";
     "jwt.private_key", "EXECORA_JWT_PRIVATE_KEY", Secret, "", "Ed25519 PKCS#8 PEM signing key; development generates one under the data directory.";
@@ -121,6 +126,11 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
     pub local_dir: String,
+    pub s3_bucket: String,
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key: SecretString,
+    pub s3_secret_key: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]

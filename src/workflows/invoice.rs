@@ -78,7 +78,7 @@ fn render_pdf(ctx: StepContext) -> StepFuture {
         let key = pdf_key(ctx.tenant_id, id);
         ctx.deps
             .store
-            .put(&key, &bytes)
+            .put(&key, &bytes, "application/pdf")
             .await
             .map_err(|e| StepError::Transient(e.to_string()))?;
         invoice_documents::set_pdf_key(&ctx.deps.pool, ctx.tenant_id, id, &key).await?;

@@ -40,7 +40,7 @@ pub struct StepDeps {
     pub whatsapp: Option<crate::integrations::whatsapp_send::WhatsAppSender>,
     /// The approved template for reminders outside the 24-hour window.
     pub reminder_template: String,
-    pub store: crate::integrations::storage::LocalStore,
+    pub store: crate::integrations::storage::DocumentStore,
     /// Keys the signed invoice download links.
     pub portal_key: Arc<Vec<u8>>,
     /// Base of links sent to customers; empty = no links (no WhatsApp documents).

@@ -92,6 +92,16 @@ impl TestEnv {
         Settings::from_sources(None, |k| self.vars.get(k).cloned()).unwrap()
     }
 
+    /// Documents in the private S3-protocol server (s3s-fs) instead of a directory.
+    pub fn with_s3(mut self) -> Self {
+        for v in ["ENDPOINT", "BUCKET", "ACCESS_KEY", "SECRET_KEY", "REGION"] {
+            let value = std::env::var(format!("EXECORA_TEST_S3_{v}"))
+                .expect("EXECORA_TEST_S3_* (make test)");
+            self.vars.insert(format!("EXECORA_S3_{v}"), value);
+        }
+        self
+    }
+
     pub fn with(mut self, key: &str, value: &str) -> Self {
         self.vars.insert(key.into(), value.into());
         self

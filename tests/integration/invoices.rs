@@ -179,3 +179,67 @@ async fn whatsapp_customers_get_the_invoice_as_a_document_link() {
     assert_eq!(client().get(local).send().await.unwrap().status(), 200);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn documents_go_to_s3_with_signed_requests() {
+    let env = TestEnv::new().await.with_s3();
+    let t = TestApp::start(&env, true, true).await;
+    let (_, token) = shop(&t, &env, None).await;
+    let base = format!("{}/api/v1", t.base);
+    let buyer = post(
+        format!("{base}/customers"),
+        &token,
+        json!({"name": "Ramesh"}),
+    )
+    .await;
+    let job = post(format!("{base}/invoices"), &token, json!({"customer_id": buyer["id"], "lines": [{"description": "Atta 10kg", "quantity": 1, "unit_price_paise": 42000, "gst_rate_bp": 500}]})).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let id: Uuid = job["result"]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let key: String = sqlx::query_scalar("select pdf_key from invoices where id = $1")
+        .bind(id)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    let stored = t
+        .app
+        .store
+        .get(&key)
+        .await
+        .unwrap()
+        .expect("the PDF is in the bucket");
+    assert!(stored.starts_with(b"%PDF"));
+    let link = format!(
+        "{}/pub/invoices/{id}/{}",
+        t.base,
+        link_token(&t.app.portal_key, id)
+    );
+    let served = client()
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(served.as_ref(), stored.as_slice());
+    // The server checks signatures: a wrong secret is refused.
+    let forged = TestEnv::new().await.with_s3().with(
+        "EXECORA_S3_SECRET_KEY",
+        "not-the-secret-key-at-all-000000000000",
+    );
+    let store = execora::integrations::storage::DocumentStore::from_settings(
+        &forged.settings().storage,
+        std::path::Path::new("/nonexistent"),
+    );
+    assert!(
+        store
+            .put("invoices/x/y.pdf", b"%PDF", "application/pdf")
+            .await
+            .is_err()
+    );
+    t.stop().await;
+}
