@@ -12,6 +12,7 @@ use crate::{
         jwt::TokenService, keys::SigningKey, otp::OtpStore, ratelimit::RateLimiter,
         tickets::TicketStore,
     },
+    cache::Cache,
     config::Settings,
     db,
     integrations::{email::Mailer, storage::DocumentStore},
@@ -46,6 +47,7 @@ pub struct App {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     pub store: DocumentStore,
     pub portal_key: Arc<Vec<u8>>,
+    pub cache: Cache,
 }
 
 impl App {
@@ -98,6 +100,8 @@ impl App {
             events.clone(),
             metrics.clone(),
         );
+        let cache = Cache::new(redis.clone(), &settings.redis_namespace, metrics.clone());
+        cache.start_listener(redis_client.clone());
         let deps = StepDeps {
             pool: pool.clone(),
             events,
@@ -108,6 +112,7 @@ impl App {
             store: store.clone(),
             portal_key: portal_key.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_string(),
+            cache: cache.clone(),
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let ns = &settings.redis_namespace;
@@ -141,6 +146,7 @@ impl App {
             trusted_proxies,
             store,
             portal_key,
+            cache,
         })
     }
 

@@ -57,6 +57,7 @@ pub struct Metrics {
     pub ws_events_sent: IntCounterVec,
     pub webhook_events: IntCounterVec,
     pub rate_limited: IntCounterVec,
+    pub cache_requests: IntCounterVec,
     pub auth_events: IntCounterVec,
 }
 
@@ -126,6 +127,11 @@ impl Metrics {
                 "execora_webhook_events_total",
                 "WhatsApp webhook events by kind and outcome",
                 &["kind", "outcome"],
+            )?,
+            cache_requests: counter(
+                "execora_cache_requests_total",
+                "Cache lookups by tier (local, redis) and outcome (hit, miss)",
+                &["tier", "outcome"],
             )?,
             rate_limited: counter(
                 "execora_rate_limit_rejections_total",

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::{ApiTags, security::BearerAuth};
 use crate::{
     app::App,
+    cache,
     domain::{
         customer_search,
         customers::{self, Customer, CustomerData, CustomerError},
@@ -305,7 +306,12 @@ impl CustomersApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> Result<Json<CustomerView>, ApiError> {
-        let c = customers::get(&app.pool, auth.0.tenant_id, id.0)
+        let (tenant, id) = (auth.0.tenant_id, id.0);
+        let c = app
+            .cache
+            .get_or_load(&cache::customer_key(tenant, id), || {
+                customers::get(&app.pool, tenant, id)
+            })
             .await?
             .ok_or_else(|| ApiError::not_found("customer"))?;
         Ok(Json(c.into()))
@@ -329,6 +335,9 @@ impl CustomersApi {
             .await
             .map_err(conflict)?
             .ok_or_else(|| ApiError::not_found("customer"))?;
+        app.cache
+            .invalidate(&cache::customer_key(auth.0.tenant_id, id.0))
+            .await;
         Ok(Json(c.into()))
     }
 
@@ -352,6 +361,9 @@ impl CustomersApi {
         if !customers::erase(&app.pool, auth.0.tenant_id, id.0).await? {
             return Err(ApiError::not_found("customer"));
         }
+        app.cache
+            .invalidate(&cache::customer_key(auth.0.tenant_id, id.0))
+            .await;
         Ok(Done::Done)
     }
 
@@ -425,6 +437,9 @@ impl CustomersApi {
         if !customers::erase(&app.pool, auth.0.tenant_id, id.0).await? {
             return Err(ApiError::not_found("customer"));
         }
+        app.cache
+            .invalidate(&cache::customer_key(auth.0.tenant_id, id.0))
+            .await;
         Ok(Done::Done)
     }
 }

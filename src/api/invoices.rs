@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     app::App,
+    cache,
     domain::{
         customers, gst,
         invoices::{self, Invoice, InvoiceError, InvoiceFilter, InvoiceRequest, LineRequest},
@@ -267,7 +268,15 @@ impl InvoicesApi {
             ));
         }
         match invoices::cancel(&app.pool, auth.0.tenant_id, id.0).await {
-            Ok(Some(i)) => Ok(Json(i.into())),
+            Ok(Some(i)) => {
+                app.cache
+                    .invalidate(&cache::balance_key(auth.0.tenant_id, i.customer_id))
+                    .await;
+                app.cache
+                    .invalidate(&cache::products_key(auth.0.tenant_id))
+                    .await;
+                Ok(Json(i.into()))
+            }
             Ok(None) => Err(ApiError::not_found("invoice")),
             Err(InvoiceError::AlreadyCancelled) => Err(ApiError::conflict(
                 "already_cancelled",

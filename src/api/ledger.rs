@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{ApiTags, security::BearerAuth};
 use crate::{
     app::App,
+    cache,
     domain::ledger::{self, Entry, LedgerError, Method, NewEntry},
     error::ApiError,
 };
@@ -204,6 +205,9 @@ impl LedgerApi {
                 amount_paise: a.amount_paise,
             }));
         }
+        app.cache
+            .invalidate(&cache::balance_key(tenant, body.customer_id))
+            .await;
         let balance_paise = ledger::balance(&app.pool, tenant, body.customer_id).await?;
         Ok(PaymentCreated::Created(Json(PaymentRecorded {
             entries,
@@ -239,6 +243,9 @@ impl LedgerApi {
         let e = ledger::record_credit(&app.pool, auth.0.tenant_id, entry)
             .await
             .map_err(ledger_error)?;
+        app.cache
+            .invalidate(&cache::balance_key(auth.0.tenant_id, body.customer_id))
+            .await;
         Ok(CreditCreated::Created(Json(e.into())))
     }
 
@@ -257,7 +264,14 @@ impl LedgerApi {
         crate::domain::customers::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("customer"))?;
-        let balance_paise = ledger::balance(&app.pool, auth.0.tenant_id, id.0).await?;
+        let (tenant, customer) = (auth.0.tenant_id, id.0);
+        let balance_paise = app
+            .cache
+            .get_or_load(&cache::balance_key(tenant, customer), || async {
+                ledger::balance(&app.pool, tenant, customer).await.map(Some)
+            })
+            .await?
+            .unwrap_or(0);
         Ok(Json(Balance {
             customer_id: id.0,
             balance_paise,

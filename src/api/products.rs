@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{ApiTags, security::BearerAuth};
 use crate::{
     app::App,
+    cache,
     domain::products::{self, MovementReason, Product, ProductData, ProductError},
     error::ApiError,
 };
@@ -163,6 +164,9 @@ impl ProductsApi {
         let p = products::create(&app.pool, auth.0.tenant_id, &data, body.opening_stock)
             .await
             .map_err(conflict)?;
+        app.cache
+            .invalidate(&cache::products_key(auth.0.tenant_id))
+            .await;
         Ok(Created::Created(Json(p.into())))
     }
 
@@ -178,14 +182,20 @@ impl ProductsApi {
     ) -> Result<Json<Vec<ProductView>>, ApiError> {
         let limit = limit.0.unwrap_or(50).clamp(1, 200);
         let offset = offset.0.unwrap_or(0).max(0);
-        let rows = products::list(
-            &app.pool,
-            auth.0.tenant_id,
-            low_stock.0.unwrap_or(false),
-            limit,
-            offset,
-        )
-        .await?;
+        let (tenant, low_stock) = (auth.0.tenant_id, low_stock.0.unwrap_or(false));
+        // The default first page is the hot read (the app's product picker): cached.
+        let rows = if !low_stock && limit == 50 && offset == 0 {
+            app.cache
+                .get_or_load(&cache::products_key(tenant), || async {
+                    products::list(&app.pool, tenant, false, limit, 0)
+                        .await
+                        .map(Some)
+                })
+                .await?
+                .unwrap_or_default()
+        } else {
+            products::list(&app.pool, tenant, low_stock, limit, offset).await?
+        };
         Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
@@ -216,6 +226,9 @@ impl ProductsApi {
             .await
             .map_err(conflict)?
             .ok_or_else(|| ApiError::not_found("product"))?;
+        app.cache
+            .invalidate(&cache::products_key(auth.0.tenant_id))
+            .await;
         Ok(Json(p.into()))
     }
 
@@ -239,6 +252,9 @@ impl ProductsApi {
         if !products::delete(&app.pool, auth.0.tenant_id, id.0).await? {
             return Err(ApiError::not_found("product"));
         }
+        app.cache
+            .invalidate(&cache::products_key(auth.0.tenant_id))
+            .await;
         Ok(Done::Done)
     }
 
@@ -275,6 +291,9 @@ impl ProductsApi {
         )
         .await?
         .ok_or_else(|| ApiError::not_found("product"))?;
+        app.cache
+            .invalidate(&cache::products_key(auth.0.tenant_id))
+            .await;
         Ok(Json(p.into()))
     }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{gstin::Gstin, names, phone::PhoneNumber};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Customer {
     pub id: Uuid,
     pub business_id: Uuid,

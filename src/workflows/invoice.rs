@@ -64,6 +64,16 @@ fn create(ctx: StepContext) -> StepFuture {
                 InvoiceError::Db(db) => StepError::Transient(format!("database: {db}")),
                 other => StepError::Permanent(other.to_string()),
             })?;
+        let cache = &ctx.deps.cache;
+        cache
+            .invalidate(&crate::cache::balance_key(
+                ctx.tenant_id,
+                invoice.customer_id,
+            ))
+            .await;
+        cache
+            .invalidate(&crate::cache::products_key(ctx.tenant_id))
+            .await;
         serde_json::to_value(invoice).map_err(|e| StepError::Permanent(e.to_string()))
     })
 }

@@ -45,6 +45,8 @@ pub struct StepDeps {
     pub portal_key: Arc<Vec<u8>>,
     /// Base of links sent to customers; empty = no links (no WhatsApp documents).
     pub public_url: String,
+    /// For invalidating cached reads a step changed.
+    pub cache: crate::cache::Cache,
 }
 
 /// Everything one step attempt knows about its job.

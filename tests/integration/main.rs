@@ -6,6 +6,7 @@
 )]
 
 mod accounts;
+mod cache;
 mod common;
 mod http;
 mod invoices;
