@@ -5,11 +5,22 @@
 //! Secrets are [`SecretString`]s and may instead be given as `NAME_FILE` (a path whose
 //! contents are the secret), so they never have to sit in an environment dump.
 //! Loading fails with one line naming the offending setting.
+//!
+//! This file holds the table, the top-level [`Settings`] and the loading; the typed
+//! section structs (`[jobs]`, `[http]`, …) and their small helpers are in `sections`,
+//! re-exported here, so the loader and the table can be read without them.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf};
 
 use secrecy::SecretString;
 use serde::Deserialize;
+
+mod sections;
+
+pub use sections::{
+    AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
+    LogSettings, ReminderSettings, SmtpSettings, StorageSettings, WhatsAppSettings,
+};
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,160 +134,11 @@ pub struct Settings {
     pub storage: StorageSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct StorageSettings {
-    pub local_dir: String,
-    pub s3_bucket: String,
-    pub s3_endpoint: String,
-    pub s3_region: String,
-    pub s3_access_key: SecretString,
-    pub s3_secret_key: SecretString,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct AuthSettings {
-    pub refresh_ttl_days: u64,
-    pub refresh_grace_secs: u64,
-    pub otp_ttl_secs: u64,
-    pub otp_max_attempts: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SmtpSettings {
-    pub url: SecretString,
-    pub from: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct LimitSettings {
-    pub api_per_user_per_minute: u64,
-    pub auth_per_ip_per_hour: u64,
-    pub auth_per_email_per_hour: u64,
-    pub voice_per_user_per_hour: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct HttpSettings {
-    pub cors_allowed_origins: String,
-    pub trusted_proxies: String,
-    pub tls_cert_file: String,
-    pub tls_key_file: String,
-}
-
-impl HttpSettings {
-    /// The CORS / WebSocket origin allow-list.
-    pub fn allowed_origins(&self) -> Vec<String> {
-        split_list(&self.cors_allowed_origins)
-    }
-
-    /// Trusted proxy networks; a bad entry is a start-up error.
-    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-        split_list(&self.trusted_proxies)
-            .iter()
-            .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        ConfigError(format!(
-                            "EXECORA_HTTP_TRUSTED_PROXIES: {p:?} is not an address or CIDR"
-                        ))
-                    })
-            })
-            .collect()
-    }
-
-    pub fn tls(&self) -> bool {
-        !self.tls_cert_file.is_empty()
-    }
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     Development,
     Production,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct JwtSettings {
-    pub issuer: String,
-    pub audience: String,
-    pub private_key: SecretString,
-    pub access_ttl_secs: u64,
-    pub rotated_keys: SecretString,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct WhatsAppSettings {
-    pub verify_token: SecretString,
-    pub app_secret: SecretString,
-    pub access_token: SecretString,
-    pub api_base_url: String,
-    pub api_version: String,
-    pub reminder_template: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReminderSettings {
-    pub sweep_interval_secs: u64,
-    pub quiet_hours: String,
-}
-
-impl ReminderSettings {
-    /// The quiet period as (start, end) local times, if any.
-    pub fn quiet(&self) -> Result<Option<(chrono::NaiveTime, chrono::NaiveTime)>, ConfigError> {
-        if self.quiet_hours.trim().is_empty() {
-            return Ok(None);
-        }
-        let bad = || {
-            ConfigError(format!(
-                "EXECORA_REMINDERS_QUIET_HOURS: {:?} is not HH:MM-HH:MM",
-                self.quiet_hours
-            ))
-        };
-        let (a, b) = self.quiet_hours.split_once('-').ok_or_else(bad)?;
-        let parse =
-            |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
-        Ok(Some((parse(a)?, parse(b)?)))
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct JobSettings {
-    pub poll_interval_ms: u64,
-    pub heartbeat_secs: u64,
-    pub missed_heartbeats: usize,
-    pub batch_size: usize,
-    pub retention_secs: u64,
-    pub cleanup_interval_secs: u64,
-    pub requeue_after_secs: u64,
-    pub shutdown_timeout_secs: u64,
-    pub probe_enabled: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EventSettings {
-    pub stream_max_len: usize,
-    pub ttl_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct LogSettings {
-    pub format: String,
-}
-
-impl JobSettings {
-    pub fn poll_interval(&self) -> Duration {
-        Duration::from_millis(self.poll_interval_ms.max(1))
-    }
 }
 
 /// A configuration problem, phrased as the one line start-up prints.
@@ -452,75 +314,5 @@ fn merge(base: &mut toml::Table, overlay: toml::Table) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    const BASE: &[(&str, &str)] = &[("DATABASE_URL", "postgres://x"), ("REDIS_URL", "redis://y")];
-
-    #[test]
-    fn environment_overrides_file_which_overrides_defaults() {
-        let file = "listen = \"127.0.0.1:9000\"\n[jobs]\nbatch_size = 4\n";
-        let mut vars = BASE.to_vec();
-        vars.push(("EXECORA_JOBS_BATCH_SIZE", "8"));
-        let s = Settings::from_sources(Some(file), env(&vars)).unwrap();
-        assert_eq!(s.listen.port(), 9000);
-        assert_eq!(s.jobs.batch_size, 8);
-        assert_eq!(s.jobs.heartbeat_secs, 3);
-    }
-
-    #[test]
-    fn missing_database_url_names_it() {
-        let err = Settings::from_sources(None, env(&[("REDIS_URL", "redis://y")])).unwrap_err();
-        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
-    }
-
-    #[test]
-    fn bad_number_names_the_variable() {
-        let mut vars = BASE.to_vec();
-        vars.push(("EXECORA_JOBS_BATCH_SIZE", "many"));
-        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
-        assert!(err.to_string().contains("EXECORA_JOBS_BATCH_SIZE"), "{err}");
-    }
-
-    #[test]
-    fn bad_listen_address_is_refused() {
-        let mut vars = BASE.to_vec();
-        vars.push(("EXECORA_LISTEN", "not-an-address"));
-        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
-        assert!(
-            err.to_string().contains("listen") || err.to_string().contains("address"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn secrets_can_come_from_files() {
-        let dir = std::env::temp_dir().join(format!("execora-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("secret");
-        std::fs::write(&path, "s3cr3t\n").unwrap();
-        let mut vars = BASE.to_vec();
-        let p = path.to_string_lossy().to_string();
-        vars.push(("EXECORA_WHATSAPP_APP_SECRET_FILE", &p));
-        let s = Settings::from_sources(None, env(&vars)).unwrap();
-        assert_eq!(s.whatsapp.app_secret.expose_secret(), "s3cr3t");
-    }
-
-    #[test]
-    fn production_refuses_missing_secrets() {
-        let mut vars = BASE.to_vec();
-        vars.push(("EXECORA_PROFILE", "production"));
-        let err = Settings::from_sources(None, env(&vars)).unwrap_err();
-        assert!(err.to_string().contains("EXECORA_JWT_PRIVATE_KEY"), "{err}");
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -7,10 +7,19 @@
 use std::time::Duration;
 
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, payload::Json};
+use poem_openapi::{OpenApi, param::Header, payload::Json};
 use uuid::Uuid;
 
-use super::{ApiTags, middleware::ClientIp, security::BearerAuth, users::UserView};
+pub use super::auth_types::TokenPair;
+use super::{
+    ApiTags,
+    auth_types::{
+        NoContent, OtpRequest, OtpRequestResponse, OtpRequested, OtpVerify, PasswordLogin,
+        RefreshRequest, SignUp, SignUpResponse, SignedUp, WsTicket,
+    },
+    middleware::ClientIp,
+    security::BearerAuth,
+};
 use crate::{
     app::App,
     auth::{Role, passwords, ratelimit::Limit, secrets, tickets::TICKET_TTL_SECS},
@@ -19,106 +28,6 @@ use crate::{
 };
 
 pub struct AuthApi;
-
-/// An access token and the refresh token that renews it.
-#[derive(Object)]
-pub struct TokenPair {
-    /// Short-lived JWT for `Authorization: Bearer`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-    /// Opaque, single use: trade it at `/auth/refresh` for a new pair.
-    pub refresh_token: String,
-}
-
-#[derive(Object)]
-struct SignUp {
-    #[oai(validator(min_length = 1, max_length = 120))]
-    business_name: String,
-    #[oai(validator(min_length = 1, max_length = 120))]
-    owner_name: String,
-    #[oai(validator(
-        min_length = 3,
-        max_length = 254,
-        pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    ))]
-    owner_email: String,
-    #[oai(validator(min_length = 10, max_length = 256))]
-    password: String,
-}
-
-#[derive(Object)]
-struct SignedUp {
-    business_id: Uuid,
-    user: UserView,
-    tokens: TokenPair,
-}
-
-#[derive(ApiResponse)]
-enum SignUpResponse {
-    /// The business and its owner exist; the owner is logged in.
-    #[oai(status = 201)]
-    Created(Json<SignedUp>),
-}
-
-#[derive(Object)]
-struct PasswordLogin {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    email: String,
-    #[oai(validator(min_length = 1, max_length = 256))]
-    password: String,
-}
-
-#[derive(Object)]
-struct OtpRequest {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    email: String,
-}
-
-#[derive(Object)]
-struct OtpRequested {
-    /// Always `sent`: the answer does not tell whether the email is registered.
-    status: String,
-    /// Seconds the code stays valid.
-    expires_in: u64,
-}
-
-#[derive(ApiResponse)]
-enum OtpRequestResponse {
-    /// If the email belongs to a user, a code is on its way.
-    #[oai(status = 202)]
-    Accepted(Json<OtpRequested>),
-}
-
-#[derive(Object)]
-struct OtpVerify {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    email: String,
-    #[oai(validator(min_length = 6, max_length = 6, pattern = r"^[0-9]{6}$"))]
-    code: String,
-}
-
-#[derive(Object)]
-struct RefreshRequest {
-    #[oai(validator(min_length = 1, max_length = 256))]
-    refresh_token: String,
-}
-
-#[derive(ApiResponse)]
-enum NoContent {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
-}
-
-#[derive(Object)]
-struct WsTicket {
-    /// Pass as `/ws?ticket=…` within `expires_in` seconds; it works once.
-    ticket: String,
-    expires_in: u64,
-}
 
 fn hour(name: &'static str, limit: u64) -> Limit {
     Limit {

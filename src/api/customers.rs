@@ -3,22 +3,29 @@
 //! Owners and managers erase a customer directly; staff (and, later, voice) request an
 //! erasure that the owner confirms with a code sent to the owner's email.
 
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Enum, Object, OpenApi,
+    OpenApi,
     param::{Header, Path, Query},
     payload::Json,
 };
 use uuid::Uuid;
 
-use super::{ApiTags, security::BearerAuth};
+pub use super::customer_types::{Channel, CustomerView};
+use super::{
+    ApiTags,
+    customer_types::{
+        Candidate, Created, CustomerInput, CustomerPage, Done, ErasureConfirm, ErasureRequested,
+        SearchOutcome, SearchView,
+    },
+    security::BearerAuth,
+};
 use crate::{
     app::App,
     cache,
     domain::{
         customer_search,
-        customers::{self, Customer, CustomerData, CustomerError},
+        customers::{self, CustomerData, CustomerError},
         gstin::Gstin,
         names::Resolution,
         phone::PhoneNumber,
@@ -28,133 +35,6 @@ use crate::{
 };
 
 pub struct CustomersApi;
-
-#[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum Channel {
-    Whatsapp,
-    Email,
-}
-
-/// A customer as a client sends it.
-#[derive(Object)]
-struct CustomerInput {
-    #[oai(validator(min_length = 1, max_length = 120))]
-    name: String,
-    /// Any common Indian form ("98765 43210", "+91…"); stored as E.164.
-    #[oai(validator(max_length = 32))]
-    phone: Option<String>,
-    #[oai(validator(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
-    email: Option<String>,
-    #[oai(default, validator(max_items = 10))]
-    nicknames: Vec<String>,
-    #[oai(validator(max_length = 120))]
-    landmark: Option<String>,
-    #[oai(validator(max_length = 80))]
-    city: Option<String>,
-    /// Two-digit GST state code (e.g. "27" Maharashtra); taken from the GSTIN if absent.
-    #[oai(validator(pattern = r"^[0-9]{2}$"))]
-    state_code: Option<String>,
-    gstin: Option<String>,
-    preferred_channel: Option<Channel>,
-    #[oai(validator(max_length = 1000))]
-    notes: Option<String>,
-}
-
-#[derive(Object)]
-pub struct CustomerView {
-    pub id: Uuid,
-    pub name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub nicknames: Vec<String>,
-    pub landmark: Option<String>,
-    pub city: Option<String>,
-    pub state_code: Option<String>,
-    pub gstin: Option<String>,
-    pub preferred_channel: String,
-    pub notes: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Customer> for CustomerView {
-    fn from(c: Customer) -> Self {
-        Self {
-            id: c.id,
-            name: c.name,
-            phone: c.phone,
-            email: c.email,
-            nicknames: c.nicknames,
-            landmark: c.landmark,
-            city: c.city,
-            state_code: c.state_code,
-            gstin: c.gstin,
-            preferred_channel: c.preferred_channel,
-            notes: c.notes,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
-#[derive(Object)]
-struct CustomerPage {
-    items: Vec<CustomerView>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Object)]
-struct Candidate {
-    customer: CustomerView,
-    /// 0 to 1; how well the query matched.
-    score: f32,
-}
-
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-enum SearchOutcome {
-    /// One candidate clearly fits: act on it.
-    Clear,
-    /// Several fit about equally: ask which one.
-    Ambiguous,
-    /// Nothing fits.
-    NoMatch,
-}
-
-#[derive(Object)]
-struct SearchView {
-    /// What the candidates amount to.
-    r#match: SearchOutcome,
-    /// Best first.
-    candidates: Vec<Candidate>,
-}
-
-#[derive(ApiResponse)]
-enum Created {
-    #[oai(status = 201)]
-    Created(Json<CustomerView>),
-}
-
-#[derive(ApiResponse)]
-enum Done {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
-}
-
-#[derive(Object)]
-struct ErasureConfirm {
-    #[oai(validator(pattern = r"^[0-9]{6}$"))]
-    code: String,
-}
-
-#[derive(ApiResponse)]
-enum ErasureRequested {
-    /// A code went to the owner's email; confirm with it.
-    #[oai(status = 202)]
-    Accepted,
-}
 
 fn parse(input: CustomerInput) -> Result<CustomerData, ApiError> {
     let phone = input

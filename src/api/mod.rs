@@ -4,7 +4,9 @@
 //! responses. [`middleware`] holds what applies to every request.
 
 mod auth;
+mod auth_types;
 mod cursor;
+mod customer_types;
 mod customers;
 mod downloads;
 mod invoices;

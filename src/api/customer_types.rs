@@ -1,0 +1,139 @@
+//! Request and response bodies of the customer endpoints (`CustomersApi` in
+//! `customers`).
+//!
+//! They are declarations only: their names, doc comments and validators are what the
+//! OpenAPI document shows, so they are kept apart from the handlers' parsing and erasure
+//! logic, and a change here is a change to the published API.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{ApiResponse, Enum, Object, payload::Json};
+use uuid::Uuid;
+
+use crate::domain::customers::Customer;
+
+#[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Channel {
+    Whatsapp,
+    Email,
+}
+
+/// A customer as a client sends it.
+#[derive(Object)]
+pub(super) struct CustomerInput {
+    #[oai(validator(min_length = 1, max_length = 120))]
+    pub(super) name: String,
+    /// Any common Indian form ("98765 43210", "+91…"); stored as E.164.
+    #[oai(validator(max_length = 32))]
+    pub(super) phone: Option<String>,
+    #[oai(validator(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
+    pub(super) email: Option<String>,
+    #[oai(default, validator(max_items = 10))]
+    pub(super) nicknames: Vec<String>,
+    #[oai(validator(max_length = 120))]
+    pub(super) landmark: Option<String>,
+    #[oai(validator(max_length = 80))]
+    pub(super) city: Option<String>,
+    /// Two-digit GST state code (e.g. "27" Maharashtra); taken from the GSTIN if absent.
+    #[oai(validator(pattern = r"^[0-9]{2}$"))]
+    pub(super) state_code: Option<String>,
+    pub(super) gstin: Option<String>,
+    pub(super) preferred_channel: Option<Channel>,
+    #[oai(validator(max_length = 1000))]
+    pub(super) notes: Option<String>,
+}
+
+#[derive(Object)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nicknames: Vec<String>,
+    pub landmark: Option<String>,
+    pub city: Option<String>,
+    pub state_code: Option<String>,
+    pub gstin: Option<String>,
+    pub preferred_channel: String,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            nicknames: c.nicknames,
+            landmark: c.landmark,
+            city: c.city,
+            state_code: c.state_code,
+            gstin: c.gstin,
+            preferred_channel: c.preferred_channel,
+            notes: c.notes,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Object)]
+pub(super) struct CustomerPage {
+    pub(super) items: Vec<CustomerView>,
+    pub(super) next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+pub(super) struct Candidate {
+    pub(super) customer: CustomerView,
+    /// 0 to 1; how well the query matched.
+    pub(super) score: f32,
+}
+
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub(super) enum SearchOutcome {
+    /// One candidate clearly fits: act on it.
+    Clear,
+    /// Several fit about equally: ask which one.
+    Ambiguous,
+    /// Nothing fits.
+    NoMatch,
+}
+
+#[derive(Object)]
+pub(super) struct SearchView {
+    /// What the candidates amount to.
+    pub(super) r#match: SearchOutcome,
+    /// Best first.
+    pub(super) candidates: Vec<Candidate>,
+}
+
+#[derive(ApiResponse)]
+pub(super) enum Created {
+    #[oai(status = 201)]
+    Created(Json<CustomerView>),
+}
+
+#[derive(ApiResponse)]
+pub(super) enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(Object)]
+pub(super) struct ErasureConfirm {
+    #[oai(validator(pattern = r"^[0-9]{6}$"))]
+    pub(super) code: String,
+}
+
+#[derive(ApiResponse)]
+pub(super) enum ErasureRequested {
+    /// A code went to the owner's email; confirm with it.
+    #[oai(status = 202)]
+    Accepted,
+}
