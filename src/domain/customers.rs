@@ -63,6 +63,32 @@ fn folded_nicknames(c: &CustomerData) -> Vec<String> {
     c.nicknames.iter().map(|n| names::fold(n)).collect()
 }
 
+type CustomerQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, Customer, sqlx::postgres::PgArguments>;
+
+/// Binds a customer's fields as parameters $3…$14, in the order `create` and `update`
+/// both use (after the id and the tenant).
+trait BindFields<'q> {
+    fn bind_fields(self, c: &'q CustomerData) -> Self;
+}
+
+impl<'q> BindFields<'q> for CustomerQuery<'q> {
+    fn bind_fields(self, c: &'q CustomerData) -> Self {
+        self.bind(c.name.trim())
+            .bind(names::fold(&c.name))
+            .bind(c.phone.as_ref().map(PhoneNumber::as_str))
+            .bind(&c.email)
+            .bind(&c.nicknames)
+            .bind(&c.landmark)
+            .bind(&c.city)
+            .bind(&c.state_code)
+            .bind(c.gstin.as_ref().map(ToString::to_string))
+            .bind(&c.preferred_channel)
+            .bind(&c.notes)
+            .bind(folded_nicknames(c))
+    }
+}
+
 pub const COLUMNS: &str = "id, business_id, name, phone, email, nicknames, landmark, city, state_code, \
     gstin, preferred_channel, notes, created_at, updated_at";
 
@@ -79,18 +105,7 @@ pub async fn create(
     )))
     .bind(Uuid::now_v7())
     .bind(tenant)
-    .bind(c.name.trim())
-    .bind(names::fold(&c.name))
-    .bind(c.phone.as_ref().map(PhoneNumber::as_str))
-    .bind(&c.email)
-    .bind(&c.nicknames)
-    .bind(&c.landmark)
-    .bind(&c.city)
-    .bind(&c.state_code)
-    .bind(c.gstin.as_ref().map(ToString::to_string))
-    .bind(&c.preferred_channel)
-    .bind(&c.notes)
-    .bind(folded_nicknames(c))
+    .bind_fields(c)
     .fetch_one(pool)
     .await
     .map_err(map_unique)
@@ -122,18 +137,7 @@ pub async fn update(
     )))
     .bind(id)
     .bind(tenant)
-    .bind(c.name.trim())
-    .bind(names::fold(&c.name))
-    .bind(c.phone.as_ref().map(PhoneNumber::as_str))
-    .bind(&c.email)
-    .bind(&c.nicknames)
-    .bind(&c.landmark)
-    .bind(&c.city)
-    .bind(&c.state_code)
-    .bind(c.gstin.as_ref().map(ToString::to_string))
-    .bind(&c.preferred_channel)
-    .bind(&c.notes)
-    .bind(folded_nicknames(c))
+    .bind_fields(c)
     .fetch_optional(pool)
     .await
     .map_err(map_unique)
