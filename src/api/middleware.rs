@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     app::App,
+    auth::Principal,
     auth::ratelimit::{Decision, Limit},
     domain::idempotency::{self, Begin},
     error::ErrorBody,
@@ -183,7 +184,13 @@ fn is_user_api(path: &str) -> bool {
 }
 
 /// Counts the request against its user's API limit (when it carries a valid token).
-pub async fn limit_user<E: Endpoint>(ep: &E, req: Request, app: &App) -> poem::Result<Response> {
+/// The principal it verified is left in the request, so the handler's security scheme
+/// and the idempotency layer do not verify the same token again.
+pub async fn limit_user<E: Endpoint>(
+    ep: &E,
+    mut req: Request,
+    app: &App,
+) -> poem::Result<Response> {
     let user = is_user_api(req.uri().path())
         .then(|| bearer(&req))
         .flatten()
@@ -191,6 +198,7 @@ pub async fn limit_user<E: Endpoint>(ep: &E, req: Request, app: &App) -> poem::R
     let Some(principal) = user else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
+    req.set_data(principal);
     let limit = Limit {
         name: "api",
         limit: app.settings.limits.api_per_user_per_minute,
@@ -259,7 +267,8 @@ pub async fn idempotent<E: Endpoint>(
         .into_bytes_limit(MAX_IDEMPOTENT_BODY)
         .await
         .map_err(|_| poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
-    let scope = match bearer(&req).and_then(|t| app.tokens.verify(t).ok()) {
+    let verified = req.data::<Principal>().copied();
+    let scope = match verified.or_else(|| bearer(&req).and_then(|t| app.tokens.verify(t).ok())) {
         Some(p) => format!("{}:{}", p.tenant_id, p.user_id),
         None => "anonymous".to_string(),
     };

@@ -39,12 +39,13 @@ pub async fn search(
     query: &str,
     limit: usize,
 ) -> sqlx::Result<SearchResult> {
-    let rows = match phone::digits_only(query) {
-        Some(digits) => by_phone(pool, tenant, &digits).await?,
-        None => by_name(pool, tenant, query).await?,
-    };
+    let digits = phone::digits_only(query);
     let parsed = names::parse_query(query);
-    let is_phone = phone::digits_only(query).is_some();
+    let rows = match &digits {
+        Some(digits) => by_phone(pool, tenant, digits).await?,
+        None => by_name(pool, tenant, &parsed).await?,
+    };
+    let is_phone = digits.is_some();
     let mut candidates: Vec<Candidate> = rows
         .into_iter()
         .map(|customer| {
@@ -92,8 +93,11 @@ async fn by_phone(pool: &PgPool, tenant: Uuid, digits: &str) -> sqlx::Result<Vec
     .await
 }
 
-async fn by_name(pool: &PgPool, tenant: Uuid, query: &str) -> sqlx::Result<Vec<Customer>> {
-    let parsed = names::parse_query(query);
+async fn by_name(
+    pool: &PgPool,
+    tenant: Uuid,
+    parsed: &names::ParsedQuery,
+) -> sqlx::Result<Vec<Customer>> {
     if parsed.name_tokens.is_empty() {
         return Ok(Vec::new());
     }

@@ -6,7 +6,7 @@
 //! occurrence. Either all of that happens or none, so no occurrence is sent twice and
 //! none is lost.
 
-use chrono::{DateTime, FixedOffset, NaiveTime, Offset, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -32,10 +32,7 @@ pub struct Reminder {
 
 const COLUMNS: &str = "id, customer_id, schedule, schedule_text, message, next_run_at, status, sent_count, last_sent_at, created_at";
 
-/// India Standard Time (UTC+05:30, no daylight saving), the default business zone.
-pub fn ist() -> FixedOffset {
-    FixedOffset::east_opt(19_800).unwrap_or_else(|| Utc.fix())
-}
+pub use super::schedule::ist;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReminderError {

@@ -178,6 +178,12 @@ pub fn respect_quiet_hours(
         .map_or(t, |r| r.with_timezone(&Utc))
 }
 
+/// India Standard Time (UTC+05:30, no daylight saving), the default business zone, in
+/// which schedules and financial years are reckoned.
+pub fn ist() -> FixedOffset {
+    FixedOffset::east_opt(19_800).unwrap_or_else(|| chrono::Offset::fix(&Utc))
+}
+
 #[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;

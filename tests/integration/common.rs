@@ -313,9 +313,9 @@ pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@shop.example", Uuid::new_v4().simple())
 }
 
-/// The 6-digit code of the newest email to `to` in the SMTP sink's Maildir, waiting
-/// for it to arrive (the sink writes the file after accepting the message).
-pub async fn login_code_for(to: &str) -> String {
+/// The newest email to `to` (whose text contains `needle`) in the SMTP sink's Maildir,
+/// waiting for it to arrive (the sink writes the file after accepting the message).
+async fn newest_mail(to: &str, needle: &str) -> String {
     let dir = PathBuf::from(
         std::env::var("EXECORA_TEST_MAILDIR").expect("EXECORA_TEST_MAILDIR (make test)"),
     )
@@ -326,7 +326,7 @@ pub async fn login_code_for(to: &str) -> String {
             let Ok(text) = std::fs::read_to_string(entry.path()) else {
                 continue;
             };
-            if text.contains(&format!("To: {to}")) {
+            if text.contains(&format!("To: {to}")) && text.contains(needle) {
                 let modified = entry
                     .metadata()
                     .and_then(|m| m.modified())
@@ -335,18 +335,23 @@ pub async fn login_code_for(to: &str) -> String {
             }
         }
         found.sort_by_key(|(t, _)| *t);
-        if let Some((_, text)) = found.last() {
-            // Only the body: headers (Message-ID, X-Peer) can hold digit runs too.
-            let body = text.split_once("\n\n").map_or(text.as_str(), |(_, b)| b);
-            let code = body
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|w| w.len() == 6)
-                .expect("a 6-digit code in the email");
-            return code.to_string();
+        if let Some((_, text)) = found.pop() {
+            return text;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("no email to {to} arrived");
+    panic!("no email to {to} containing {needle:?} arrived");
+}
+
+/// The 6-digit code of the newest email to `to`.
+pub async fn login_code_for(to: &str) -> String {
+    let text = newest_mail(to, "").await;
+    // Only the body: headers (Message-ID, X-Peer) can hold digit runs too.
+    let body = text.split_once("\n\n").map_or(text.as_str(), |(_, b)| b);
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code in the email")
+        .to_string()
 }
 
 /// Signs up a business through the API; returns (business id, user id, access, refresh).
@@ -372,22 +377,7 @@ pub async fn sign_up(base: &str, email: &str, password: &str) -> (Uuid, Uuid, St
 
 /// The text of the newest email to `to` whose subject contains `subject`.
 pub async fn login_code_for_subject(to: &str, subject: &str) -> String {
-    let dir = PathBuf::from(
-        std::env::var("EXECORA_TEST_MAILDIR").expect("EXECORA_TEST_MAILDIR (make test)"),
-    )
-    .join("new");
-    for _ in 0..200 {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            if text.contains(&format!("To: {to}")) && text.contains(subject) {
-                return text;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no email to {to} about {subject:?} arrived");
+    newest_mail(to, subject).await
 }
 
 pub type Seen = Arc<Mutex<Vec<(String, Option<String>, Value)>>>;
