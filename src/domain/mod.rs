@@ -5,6 +5,7 @@
 
 pub mod businesses;
 pub mod customer_search;
+pub mod conversations;
 pub mod customers;
 pub mod gst;
 pub mod gstin;
@@ -18,6 +19,7 @@ pub mod phone;
 pub mod products;
 pub mod reminders;
 pub mod schedule;
+pub mod summary;
 pub mod sessions;
 pub mod users;
 pub mod whatsapp;

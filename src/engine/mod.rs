@@ -1,7 +1,13 @@
 //! The BusinessEngine: what an utterance means and what doing it takes.
 //!
 //! `intent` holds the types every parser produces; `rules` is the offline parser for
-//! Hinglish, English and Devanagari numbers. The engine executes intents through
-//! `domain/` only: it knows nothing of HTTP, queues or providers.
+//! Hinglish, English and Devanagari numbers; `conversation` is what a session remembers;
+//! `execute` runs one turn through `domain/` and says what to reply. The engine knows
+//! nothing of HTTP, queues or providers: work it cannot do itself (issuing an invoice)
+//! it hands back as a follow-up.
 
+pub mod conversation;
+pub mod execute;
 pub mod intent;
+pub mod replies;
+pub mod rules;

@@ -1,0 +1,276 @@
+//! One turn of a conversation: answer a pending question or execute a new intent.
+//!
+//! The engine acts only through `domain/`. What it cannot do itself (issue an invoice,
+//! which is a workflow of its own) it returns as a [`FollowUp`] for the caller. Writes
+//! carry the turn's key, so a turn executed twice (a redelivered job) finds its ledger
+//! entries instead of writing them again.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    conversation::{Conversation, CustomerRef, Pending},
+    intent::{IntentKind, Language, ParsedIntent},
+    replies, rules,
+};
+use crate::domain::invoices::InvoiceRequest;
+
+#[path = "execute_billing.rs"]
+mod billing;
+#[path = "execute_customers.rs"]
+mod customers;
+#[path = "execute_money.rs"]
+mod money;
+#[path = "execute_shop.rs"]
+mod shop;
+#[path = "resolve.rs"]
+mod resolve;
+
+/// Thresholds the business may tune.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Payments and credits above this ask "pakka?" first.
+    pub confirm_above_paise: i64,
+    /// Below this confidence the engine asks the user to repeat.
+    pub min_confidence: f32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            confirm_above_paise: 500_000,
+            min_confidence: 0.65,
+        }
+    }
+}
+
+/// Owner codes for voice-requested erasure: sent by email, checked when spoken.
+pub trait ErasureCodes: Send + Sync {
+    fn send_code<'a>(&'a self, tenant: Uuid, customer: Uuid) -> BoxFuture<'a, Result<(), String>>;
+    fn check_code<'a>(
+        &'a self,
+        tenant: Uuid,
+        customer: Uuid,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<bool, String>>;
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Done,
+    /// Waiting for haan/nahi (or the owner's code).
+    NeedsConfirmation,
+    /// Something is missing or ambiguous (which customer? how much?).
+    NeedsInfo,
+    NotUnderstood,
+    /// The user said no to a pending question.
+    Declined,
+    Failed,
+}
+
+/// Work the caller must start after the turn.
+#[derive(Debug, Clone)]
+pub enum FollowUp {
+    /// Issue (and deliver) this invoice through the invoice workflow.
+    IssueInvoice(InvoiceRequest),
+    /// Deliver an existing invoice again.
+    ResendInvoice(Uuid),
+}
+
+/// What a turn did and what to say.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub intent: IntentKind,
+    pub status: Status,
+    pub reply: String,
+    pub data: Value,
+    #[serde(skip)]
+    pub follow_up: Option<FollowUp>,
+}
+
+impl Outcome {
+    pub fn new(intent: IntentKind, status: Status, reply: String) -> Self {
+        Self {
+            intent,
+            status,
+            reply,
+            data: json!({}),
+            follow_up: None,
+        }
+    }
+
+    pub fn done(intent: IntentKind, reply: String, data: Value) -> Self {
+        Self {
+            data,
+            ..Self::new(intent, Status::Done, reply)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Worth retrying the turn.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Everything one turn needs.
+pub struct Engine<'a> {
+    pub pool: &'a PgPool,
+    pub tenant: Uuid,
+    pub user: Option<Uuid>,
+    /// Unique per turn (the voice job id): the idempotency key of its writes.
+    pub turn_key: String,
+    pub policy: &'a Policy,
+    pub erasure: &'a dyn ErasureCodes,
+    pub now: DateTime<Utc>,
+}
+
+impl Engine<'_> {
+    /// Runs one turn: a pending question first, then the intent.
+    pub async fn turn(
+        &self,
+        conv: &mut Conversation,
+        transcript: &str,
+        parsed: ParsedIntent,
+    ) -> Result<Outcome, EngineError> {
+        if let Some(pending) = conv.pending.take() {
+            if let Some(outcome) = self.answer_pending(conv, pending, transcript).await? {
+                return Ok(outcome);
+            }
+        }
+        if parsed.intent == IntentKind::Unknown || parsed.confidence < self.policy.min_confidence
+        {
+            return Ok(Outcome::new(
+                parsed.intent,
+                Status::NotUnderstood,
+                replies::not_understood(conv.language),
+            ));
+        }
+        self.execute(conv, parsed, false).await
+    }
+
+    /// `None` when the transcript is not an answer: the question is dropped and the
+    /// transcript handled as a new request.
+    async fn answer_pending(
+        &self,
+        conv: &mut Conversation,
+        pending: Pending,
+        transcript: &str,
+    ) -> Result<Option<Outcome>, EngineError> {
+        match pending {
+            Pending::Confirm { action, customer } => match rules::confirmation(transcript) {
+                Some(true) => {
+                    if let Some(c) = customer {
+                        conv.active_customer = Some(c);
+                    }
+                    Ok(Some(self.execute(conv, action, true).await?))
+                }
+                Some(false) => Ok(Some(Outcome::new(
+                    action.intent,
+                    Status::Declined,
+                    replies::declined(conv.language),
+                ))),
+                None => Ok(None),
+            },
+            Pending::ErasureCode { customer } => {
+                if let Some(code) = six_digits(transcript) {
+                    return Ok(Some(customers::finish_erasure(self, conv, customer, &code).await?));
+                }
+                if rules::confirmation(transcript) == Some(false) {
+                    return Ok(Some(Outcome::new(
+                        IntentKind::DeleteCustomerData,
+                        Status::Declined,
+                        replies::declined(conv.language),
+                    )));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Executes an intent; `confirmed` when the user already said yes to it.
+    async fn execute(
+        &self,
+        conv: &mut Conversation,
+        parsed: ParsedIntent,
+        confirmed: bool,
+    ) -> Result<Outcome, EngineError> {
+        use IntentKind as K;
+        match parsed.intent {
+            K::AddCredit | K::RecordPayment => money::ledger_write(self, conv, parsed, confirmed).await,
+            K::CheckBalance => money::check_balance(self, conv, &parsed).await,
+            K::CustomerInfo => money::customer_info(self, conv, &parsed).await,
+            K::ListBalances => money::list_balances(self, conv).await,
+            K::TotalPending => money::total_pending(self, conv).await,
+            K::DailySummary => money::daily_summary(self, conv).await,
+            K::CreateInvoice
+            | K::AddItems
+            | K::ToggleGst
+            | K::AddDiscount
+            | K::ConfirmInvoice
+            | K::CancelInvoice
+            | K::SendInvoice
+            | K::ShowPendingInvoice => billing::handle(self, conv, parsed, confirmed).await,
+            K::CreateCustomer => customers::create(self, conv, &parsed).await,
+            K::UpdateCustomer => customers::update(self, conv, &parsed).await,
+            K::DeleteCustomerData => customers::start_erasure(self, conv, &parsed).await,
+            K::CreateReminder | K::CancelReminder | K::ListReminders => {
+                shop::reminders(self, conv, parsed, confirmed).await
+            }
+            K::CheckStock | K::UpdateStock => shop::stock(self, conv, &parsed).await,
+            K::SwitchLanguage => {
+                conv.language = parsed.entities.language.unwrap_or(match conv.language {
+                    Language::Hinglish => Language::English,
+                    Language::English => Language::Hinglish,
+                });
+                Ok(Outcome::done(
+                    parsed.intent,
+                    replies::language_switched(conv.language),
+                    json!({"language": conv.language}),
+                ))
+            }
+            K::Unknown => Ok(Outcome::new(
+                parsed.intent,
+                Status::NotUnderstood,
+                replies::not_understood(conv.language),
+            )),
+        }
+    }
+
+    /// Asks "pakka?" and remembers the action until the answer.
+    fn ask_confirmation(
+        conv: &mut Conversation,
+        action: ParsedIntent,
+        customer: Option<CustomerRef>,
+        reply: String,
+    ) -> Outcome {
+        let intent = action.intent;
+        conv.pending = Some(Pending::Confirm { action, customer });
+        Outcome::new(intent, Status::NeedsConfirmation, reply)
+    }
+}
+
+/// The first run of exactly six digits in a transcript ("code 123 456" counts).
+fn six_digits(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() == 6).then_some(digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::six_digits;
+
+    #[test]
+    fn six_digits_are_found_with_spaces_and_rejected_otherwise() {
+        assert_eq!(six_digits("code 123 456 hai").as_deref(), Some("123456"));
+        assert_eq!(six_digits("12345"), None);
+        assert_eq!(six_digits("1234567"), None);
+    }
+}
