@@ -3,10 +3,10 @@
 //! Each business has its own webhook URL (`/webhooks/razorpay/{business_id}`) and secret,
 //! so one shop's secret can never sign another shop's payments. A delivery to an unknown
 //! business, or one without a secret, is refused exactly like a bad signature, so the
-//! endpoint does not reveal which businesses exist. Once verified, every delivery is
-//! answered 200 — even one we cannot use — because Razorpay retries anything else for a
-//! day and a retry would not make it usable; what was ignored is counted and logged with
-//! the payment id only. A payment is recorded once per Razorpay payment id (the ledger's
+//! endpoint does not reveal which businesses exist. Once verified, every well-formed
+//! event is answered 200 — even one we cannot use — because Razorpay retries anything
+//! else for a day and a retry would not make it usable; what was ignored is counted and
+//! logged with the payment id only. A payment is recorded once per Razorpay payment id (the ledger's
 //! gateway reference), so redeliveries write nothing.
 
 use poem::web::Data;
@@ -57,6 +57,7 @@ impl Outcome {
 
 #[derive(Object)]
 struct Acknowledged {
+    /// For the shop's own debugging in Razorpay's delivery log; Razorpay ignores it.
     outcome: Outcome,
 }
 
@@ -68,6 +69,39 @@ enum ReceiveResponse {
     /// Missing or wrong `X-Razorpay-Signature`, or no webhook secret for this business.
     #[oai(status = 401)]
     BadSignature(Json<ErrorBody>),
+}
+
+/// A delivery that failed after its signature verified; Razorpay retries these. Its
+/// own type rather than [`ApiError`], whose 401 (a bad access token) would be declared
+/// a second time beside the signature's.
+#[derive(ApiResponse)]
+enum ReceiveError {
+    /// Signed, but not a Razorpay event.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Postgres is unavailable; Razorpay will retry.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+    /// Something failed inside; the details are in the server log under the request id.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl From<ApiError> for ReceiveError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::BadRequest(body) => Self::BadRequest(body),
+            ApiError::Unavailable(body) => Self::Unavailable(body),
+            // Already logged where it was made; nothing else can arise here.
+            _ => Self::Internal(Json(ErrorBody::new("internal", "internal error"))),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ReceiveError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::from(e).into()
+    }
 }
 
 /// The key Razorpay signs this business's webhooks with, exactly as entered in the
@@ -95,7 +129,11 @@ enum SecretRemoved {
 }
 
 /// Records a verified payment, or says why not (the `&str` is the metric outcome).
-async fn record(app: &App, tenant: Uuid, p: &Payment) -> Result<(Outcome, &'static str), ApiError> {
+async fn record(
+    app: &App,
+    tenant: Uuid,
+    p: &Payment,
+) -> Result<(Outcome, &'static str), ReceiveError> {
     let Some(customer) = p.customer_id else {
         tracing::warn!(payment.id = %p.id, "Razorpay payment without a customer id ignored");
         return Ok((Outcome::Ignored, "unattributed"));
@@ -144,9 +182,11 @@ impl RazorpayApi {
         app: Data<&App>,
         /// The business whose webhook URL this is.
         business_id: Path<Uuid>,
-        #[oai(name = "X-Razorpay-Signature")] signature: Header<Option<String>>,
+        /// Hex HMAC-SHA256 of the raw body under the business's webhook secret.
+        #[oai(name = "X-Razorpay-Signature")]
+        signature: Header<Option<String>>,
         body: Binary<Vec<u8>>,
-    ) -> Result<ReceiveResponse, ApiError> {
+    ) -> Result<ReceiveResponse, ReceiveError> {
         let tenant = business_id.0;
         let secret = businesses::razorpay_webhook_secret(&app.pool, tenant).await?;
         let valid = secret.is_some_and(|s| {
@@ -163,7 +203,7 @@ impl RazorpayApi {
             ))));
         }
         let event = razorpay::parse(&body.0)
-            .map_err(|e| ApiError::BadRequest(Json(ErrorBody::new("invalid_body", e))))?;
+            .map_err(|e| ReceiveError::BadRequest(Json(ErrorBody::new("invalid_body", e))))?;
         let (outcome, label) = match event {
             Event::Captured(payment) => record(app.0, tenant, &payment).await?,
             Event::ForeignCurrency { payment_id } => {
