@@ -125,7 +125,7 @@ impl Metrics {
             )?,
             webhook_events: counter(
                 "execora_webhook_events_total",
-                "WhatsApp webhook events by kind and outcome",
+                "Provider webhook events (WhatsApp, Razorpay) by kind and outcome",
                 &["kind", "outcome"],
             )?,
             cache_requests: counter(

@@ -17,6 +17,7 @@ mod middleware;
 mod probes;
 mod products;
 mod queue_depth;
+mod razorpay;
 mod reminders;
 mod security;
 mod system;
@@ -60,6 +61,8 @@ pub enum ApiTags {
     Jobs,
     /// Signed callbacks from providers.
     Webhooks,
+    /// The business's own settings.
+    Business,
 }
 
 type Apis = (
@@ -74,6 +77,7 @@ type Apis = (
     jobs::JobsApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
+    razorpay::RazorpayApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -90,6 +94,7 @@ fn service() -> OpenApiService<Apis, ()> {
             jobs::JobsApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,
+            razorpay::RazorpayApi,
         ),
         "Execora",
         env!("CARGO_PKG_VERSION"),

@@ -48,6 +48,10 @@ impl Role {
     pub fn can_manage_users(self) -> bool {
         matches!(self, Self::Owner)
     }
+    /// Business settings that carry secrets (the Razorpay webhook key): the owner's alone.
+    pub fn can_configure_business(self) -> bool {
+        matches!(self, Self::Owner)
+    }
     /// Deleting customers and cancelling invoices: owners and managers.
     pub fn can_delete_records(self) -> bool {
         matches!(self, Self::Owner | Self::Manager)

@@ -1,5 +1,7 @@
-//! Businesses (tenants) and their users: the minimum the foundation needs.
+//! Businesses (tenants), their owners, and the per-business provider settings
+//! (WhatsApp phone-number id, Razorpay webhook key) that route callbacks to a tenant.
 
+use secrecy::SecretString;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -43,4 +45,33 @@ pub async fn by_whatsapp_phone_number_id(pool: &PgPool, id: &str) -> sqlx::Resul
         .bind(id)
         .fetch_optional(pool)
         .await
+}
+
+/// Sets (or with `None` clears) the key Razorpay signs this business's webhooks with.
+/// `false` when there is no such business.
+pub async fn set_razorpay_webhook_secret(
+    pool: &PgPool,
+    tenant: Uuid,
+    secret: Option<&str>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update businesses set razorpay_webhook_secret = $2 where id = $1")
+        .bind(tenant)
+        .bind(secret)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The Razorpay webhook key of a business; `None` for an unknown business or one that
+/// has not set it (callers treat both alike, so neither is revealed to the sender).
+pub async fn razorpay_webhook_secret(
+    pool: &PgPool,
+    business: Uuid,
+) -> sqlx::Result<Option<SecretString>> {
+    let secret: Option<Option<String>> =
+        sqlx::query_scalar("select razorpay_webhook_secret from businesses where id = $1")
+            .bind(business)
+            .fetch_optional(pool)
+            .await?;
+    Ok(secret.flatten().map(SecretString::from))
 }

@@ -136,12 +136,32 @@ async fn lock_customer(
     found.map(|_| ()).ok_or(LedgerError::NoCustomer)
 }
 
+/// A payment as recorded: its entry, how it settled, and whether this call wrote it.
+#[derive(Debug)]
+pub struct Recorded {
+    pub entry: Entry,
+    pub allocations: Vec<Allocation>,
+    /// `false` when the idempotency key or gateway reference was already recorded, so
+    /// a webhook can tell a redelivery from a new payment.
+    pub fresh: bool,
+}
+
 /// Records a payment and settles it against the oldest open invoices.
 pub async fn record_payment(
     pool: &PgPool,
     tenant: Uuid,
     entry: NewEntry<'_>,
 ) -> Result<(Entry, Vec<Allocation>), LedgerError> {
+    let r = record_payment_once(pool, tenant, entry).await?;
+    Ok((r.entry, r.allocations))
+}
+
+/// [`record_payment`], also telling whether the payment was new.
+pub async fn record_payment_once(
+    pool: &PgPool,
+    tenant: Uuid,
+    entry: NewEntry<'_>,
+) -> Result<Recorded, LedgerError> {
     let mut tx = pool.begin().await?;
     lock_customer(&mut tx, tenant, entry.customer).await?;
     let (entry, fresh) = append(
@@ -167,7 +187,11 @@ pub async fn record_payment(
         allocations_of(&mut tx, entry.id).await?
     };
     tx.commit().await?;
-    Ok((entry, allocations))
+    Ok(Recorded {
+        entry,
+        allocations,
+        fresh,
+    })
 }
 
 /// Credit given ("udhaar"): the customer owes more.

@@ -13,6 +13,7 @@ mod invoices;
 mod jobs;
 mod logs;
 mod processes;
+mod razorpay;
 mod reminders;
 mod security;
 mod shop;
