@@ -1,6 +1,14 @@
-//! Provider adapters: WhatsApp (webhook format, signature, sending), email, storage.
+//! Provider adapters: WhatsApp (webhook format, signature, sending), email, storage, and
+//! the voice workflow's speech-to-text, language-model and text-to-speech providers,
+//! which share one call path (`provider`: breaker, retries, metrics) and are assembled
+//! from settings in `voice_providers`.
 
 pub mod email;
+pub mod provider;
 pub mod storage;
+pub mod stt;
 pub mod whatsapp;
 pub mod whatsapp_send;
+
+#[cfg(test)]
+mod fake_server;
