@@ -4,6 +4,8 @@
 //! from settings in `voice_providers`.
 
 pub mod email;
+pub mod llm;
+mod llm_prompt;
 pub mod provider;
 pub mod storage;
 pub mod stt;

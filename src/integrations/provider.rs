@@ -308,6 +308,16 @@ pub fn first_str(body: &Value, pointers: &[&str]) -> Option<String> {
         .map(str::to_string)
 }
 
+/// OpenAI's error envelope `{"error": {"code", "type", "message"}}`, shared by every
+/// OpenAI-compatible adapter.
+pub fn openai_error(body: &[u8]) -> ErrorBody {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    ErrorBody {
+        code: first_str(&v, &["/error/code", "/error/type"]),
+        message: first_str(&v, &["/error/message", "/error"]),
+    }
+}
+
 /// A deliberately short description of a body that is not what the contract says.
 pub fn unexpected(what: &str) -> ProviderError {
     ProviderError::Permanent(format!("unexpected response: {what}"))

@@ -4,14 +4,6 @@ use super::*;
 use crate::integrations::fake_server::{Canned, FakeServer, client, metrics};
 use serde_json::json;
 
-fn openai_error(body: &[u8]) -> ErrorBody {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    ErrorBody {
-        code: first_str(&v, &["/error/code"]),
-        message: first_str(&v, &["/error/message"]),
-    }
-}
-
 async fn call(c: &ProviderClient, base: &str) -> Result<Reply, ProviderError> {
     let url = format!("{base}/thing");
     c.send(|http| http.post(&url), openai_error).await

@@ -11,7 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::provider::{ErrorBody, ProviderClient, ProviderError, first_str, unexpected};
+use super::provider::{
+    ErrorBody, ProviderClient, ProviderError, first_str, openai_error, unexpected,
+};
 use crate::config::{DeepgramSettings, OpenAiSettings};
 
 /// What was said.
@@ -123,16 +125,6 @@ fn deepgram_error(body: &[u8]) -> ErrorBody {
     ErrorBody {
         code: first_str(&v, &["/err_code", "/category"]),
         message: first_str(&v, &["/err_msg", "/message"]),
-    }
-}
-
-/// OpenAI's error envelope `{"error": {"code", "type", "message"}}`, shared by every
-/// OpenAI-compatible adapter.
-pub(crate) fn openai_error(body: &[u8]) -> ErrorBody {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    ErrorBody {
-        code: first_str(&v, &["/error/code", "/error/type"]),
-        message: first_str(&v, &["/error/message", "/error"]),
     }
 }
 
