@@ -9,6 +9,8 @@ mod llm_prompt;
 pub mod provider;
 pub mod storage;
 pub mod stt;
+pub mod tts;
+pub mod voice_providers;
 pub mod whatsapp;
 pub mod whatsapp_send;
 
