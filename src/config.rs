@@ -15,8 +15,13 @@ use std::{net::SocketAddr, path::PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+mod providers;
 mod sections;
 
+pub use providers::{
+    DeepgramSettings, ElevenLabsSettings, LlmChoice, LlmSettings, OpenAiSettings, ProviderSettings,
+    SttChoice, TtsChoice,
+};
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
     LogSettings, ReminderSettings, SmtpSettings, StorageSettings, WhatsAppSettings,
@@ -28,6 +33,8 @@ pub enum Kind {
     Text,
     Secret,
     Integer,
+    /// A decimal number such as a price (`0.15`).
+    Decimal,
     Bool,
 }
 
@@ -106,6 +113,31 @@ settings! {
     "events.stream_max_len", "EXECORA_EVENTS_STREAM_MAX_LEN", Integer, "1000", "Events kept per job for replay.";
     "events.ttl_secs", "EXECORA_EVENTS_TTL_SECS", Integer, "3600", "How long a job's events stay replayable.";
     "log.format", "EXECORA_LOG_FORMAT", Text, "auto", "`json`, `pretty` or `auto` (json in production).";
+    "providers.stt", "EXECORA_STT_PROVIDER", Text, "none", "Speech-to-text: `none`, `deepgram` or `openai` (any OpenAI-compatible transcription endpoint).";
+    "providers.deepgram.api_key", "EXECORA_DEEPGRAM_API_KEY", Secret, "", "Deepgram API key (required when the STT provider is `deepgram`).";
+    "providers.deepgram.base_url", "EXECORA_DEEPGRAM_BASE_URL", Text, "https://api.deepgram.com", "Deepgram base URL (tests point it at a local fake).";
+    "providers.deepgram.model", "EXECORA_DEEPGRAM_MODEL", Text, "nova-3", "Deepgram speech model.";
+    "providers.openai.api_key", "EXECORA_OPENAI_API_KEY", Secret, "", "OpenAI API key, for the `openai` STT and TTS providers and the default LLM key.";
+    "providers.openai.base_url", "EXECORA_OPENAI_BASE_URL", Text, "https://api.openai.com/v1", "OpenAI (or compatible) base URL, `/v1` included.";
+    "providers.openai.transcribe_model", "EXECORA_OPENAI_TRANSCRIBE_MODEL", Text, "gpt-4o-mini-transcribe", "Transcription model for the `openai` STT provider.";
+    "providers.openai.tts_model", "EXECORA_OPENAI_TTS_MODEL", Text, "gpt-4o-mini-tts", "Speech model for the `openai` TTS provider.";
+    "providers.openai.tts_voice", "EXECORA_OPENAI_TTS_VOICE", Text, "alloy", "Voice for the `openai` TTS provider.";
+    "providers.llm", "EXECORA_LLM_PROVIDER", Text, "none", "Intent extraction by a language model: `none` (rule-based parser only) or `openai` (any OpenAI-compatible chat endpoint: OpenAI, Ollama, vLLM, llama.cpp).";
+    "providers.llm_endpoint.base_url", "EXECORA_LLM_BASE_URL", Text, "", "Chat completions base URL, `/v1` included; empty = `EXECORA_OPENAI_BASE_URL`.";
+    "providers.llm_endpoint.api_key", "EXECORA_LLM_API_KEY", Secret, "", "Key for the chat endpoint; empty = `EXECORA_OPENAI_API_KEY`. Optional when a custom base URL is set (local servers ignore it).";
+    "providers.llm_endpoint.model", "EXECORA_LLM_MODEL", Text, "gpt-4o-mini", "Chat model used for intent extraction.";
+    "providers.llm_endpoint.price_input_per_mtok", "EXECORA_LLM_PRICE_INPUT_PER_MTOK", Decimal, "0", "USD per million uncached prompt tokens, for the cost metric.";
+    "providers.llm_endpoint.price_cached_per_mtok", "EXECORA_LLM_PRICE_CACHED_PER_MTOK", Decimal, "0", "USD per million cached prompt tokens.";
+    "providers.llm_endpoint.price_output_per_mtok", "EXECORA_LLM_PRICE_OUTPUT_PER_MTOK", Decimal, "0", "USD per million completion tokens.";
+    "providers.tts", "EXECORA_TTS_PROVIDER", Text, "auto", "Text-to-speech: `auto` (espeak-ng when installed, else text replies only), `none`, `espeak`, `elevenlabs` or `openai`.";
+    "providers.elevenlabs.api_key", "EXECORA_ELEVENLABS_API_KEY", Secret, "", "ElevenLabs API key (required when the TTS provider is `elevenlabs`).";
+    "providers.elevenlabs.base_url", "EXECORA_ELEVENLABS_BASE_URL", Text, "https://api.elevenlabs.io", "ElevenLabs base URL.";
+    "providers.elevenlabs.voice_id", "EXECORA_ELEVENLABS_VOICE_ID", Text, "", "ElevenLabs voice (required when the TTS provider is `elevenlabs`).";
+    "providers.elevenlabs.model", "EXECORA_ELEVENLABS_MODEL", Text, "eleven_multilingual_v2", "ElevenLabs model; multilingual models speak Hindi.";
+    "providers.timeout_ms", "EXECORA_PROVIDER_TIMEOUT_MS", Integer, "15000", "Timeout of one HTTP attempt to a speech or language provider.";
+    "providers.max_retries", "EXECORA_PROVIDER_MAX_RETRIES", Integer, "2", "Retries of a provider call after throttling or a transient error.";
+    "providers.breaker_failure_threshold", "EXECORA_BREAKER_FAILURE_THRESHOLD", Integer, "5", "Consecutive failed provider calls that open its circuit breaker.";
+    "providers.breaker_open_secs", "EXECORA_BREAKER_OPEN_SECS", Integer, "30", "How long an open breaker refuses calls before a trial call.";
 }
 
 /// The whole configuration, typed. Fields mirror [`SETTINGS`].
@@ -132,6 +164,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub reminders: ReminderSettings,
     pub storage: StorageSettings,
+    pub providers: ProviderSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -201,6 +234,7 @@ impl Settings {
         }
         self.http.trusted_proxy_nets()?;
         self.reminders.quiet()?;
+        self.providers.validate()?;
         if self.http.tls_cert_file.is_empty() != self.http.tls_key_file.is_empty() {
             return Err(ConfigError(
                 "EXECORA_HTTP_TLS_CERT_FILE and EXECORA_HTTP_TLS_KEY_FILE go together".into(),
@@ -272,6 +306,18 @@ fn typed_value(setting: &Setting, raw: &str) -> Result<toml::Value, ConfigError>
             .map_err(|_| {
                 ConfigError(format!(
                     "{} must be a whole number, got {raw:?}",
+                    setting.env
+                ))
+            }),
+        Kind::Decimal => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(toml::Value::Float)
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "{} must be a decimal number, got {raw:?}",
                     setting.env
                 ))
             }),

@@ -70,3 +70,106 @@ fn production_refuses_missing_secrets() {
     let err = Settings::from_sources(None, env(&vars)).unwrap_err();
     assert!(err.to_string().contains("EXECORA_JWT_PRIVATE_KEY"), "{err}");
 }
+
+fn load(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let mut vars = BASE.to_vec();
+    vars.extend_from_slice(extra);
+    Settings::from_sources(None, env(&vars))
+}
+
+#[test]
+fn voice_providers_default_to_none_and_auto() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.providers.stt, SttChoice::None);
+    assert_eq!(s.providers.llm, LlmChoice::None);
+    assert_eq!(s.providers.tts, TtsChoice::Auto);
+    assert_eq!(s.providers.max_retries, 2);
+    assert_eq!(s.providers.timeout_ms, 15_000);
+}
+
+#[test]
+fn provider_keys_may_come_from_files_too() {
+    let err = load(&[
+        ("EXECORA_STT_PROVIDER", "deepgram"),
+        ("EXECORA_DEEPGRAM_API_KEY_FILE", "/nonexistent/key"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("EXECORA_DEEPGRAM_API_KEY_FILE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn prices_are_decimals_and_provider_names_ignore_case() {
+    let s = load(&[
+        ("EXECORA_LLM_PRICE_INPUT_PER_MTOK", "0.15"),
+        ("EXECORA_LLM_PRICE_CACHED_PER_MTOK", "1"),
+        ("EXECORA_STT_PROVIDER", "Deepgram"),
+        ("EXECORA_DEEPGRAM_API_KEY", "k"),
+    ])
+    .unwrap();
+    assert_eq!(s.providers.llm_endpoint.price_input_per_mtok, 0.15);
+    assert_eq!(s.providers.llm_endpoint.price_cached_per_mtok, 1.0);
+    assert_eq!(s.providers.stt, SttChoice::Deepgram);
+}
+
+#[test]
+fn a_provider_without_its_key_names_the_variable() {
+    for (vars, name) in [
+        (
+            vec![("EXECORA_STT_PROVIDER", "deepgram")],
+            "EXECORA_DEEPGRAM_API_KEY",
+        ),
+        (
+            vec![("EXECORA_STT_PROVIDER", "openai")],
+            "EXECORA_OPENAI_API_KEY",
+        ),
+        (
+            vec![("EXECORA_LLM_PROVIDER", "openai")],
+            "EXECORA_LLM_API_KEY",
+        ),
+        (
+            vec![("EXECORA_TTS_PROVIDER", "elevenlabs")],
+            "EXECORA_ELEVENLABS_API_KEY",
+        ),
+        (
+            vec![
+                ("EXECORA_TTS_PROVIDER", "elevenlabs"),
+                ("EXECORA_ELEVENLABS_API_KEY", "k"),
+            ],
+            "EXECORA_ELEVENLABS_VOICE_ID",
+        ),
+        (
+            vec![("EXECORA_TTS_PROVIDER", "openai")],
+            "EXECORA_OPENAI_API_KEY",
+        ),
+        (
+            vec![("EXECORA_STT_PROVIDER", "whisper")],
+            "EXECORA_STT_PROVIDER",
+        ),
+        (
+            vec![("EXECORA_LLM_PRICE_INPUT_PER_MTOK", "cheap")],
+            "EXECORA_LLM_PRICE_INPUT_PER_MTOK",
+        ),
+        (
+            vec![("EXECORA_LLM_PRICE_OUTPUT_PER_MTOK", "-1")],
+            "EXECORA_LLM_PRICE_OUTPUT_PER_MTOK",
+        ),
+    ] {
+        let err = load(&vars).unwrap_err().to_string();
+        assert!(err.contains(name) && !err.contains('\n'), "{vars:?}: {err}");
+    }
+}
+
+#[test]
+fn the_llm_falls_back_to_the_openai_endpoint_and_key() {
+    let s = load(&[
+        ("EXECORA_LLM_PROVIDER", "openai"),
+        ("EXECORA_OPENAI_API_KEY", "sk"),
+    ])
+    .unwrap();
+    assert_eq!(s.providers.llm_base_url(), "https://api.openai.com/v1");
+    assert_eq!(s.providers.llm_api_key().expose_secret(), "sk");
+    assert_eq!(s.providers.llm_endpoint.price_input_per_mtok, 0.0);
+}

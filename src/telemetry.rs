@@ -5,8 +5,8 @@
 //! all named `execora_*` with their unit in the name; it is created once and shared.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -59,6 +59,17 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     pub cache_requests: IntCounterVec,
     pub auth_events: IntCounterVec,
+    /// Circuit breaker state per breaker: 0 closed, 1 half-open, 2 open.
+    pub breaker_state: IntGaugeVec,
+    /// Logical provider calls (retries included) by outcome: ok, transient, permanent,
+    /// rejected (breaker open).
+    pub provider_requests: IntCounterVec,
+    /// Duration of each HTTP attempt to a provider.
+    pub provider_duration: HistogramVec,
+    /// Language-model tokens by kind: prompt, completion, cached (a part of prompt).
+    pub llm_tokens: IntCounterVec,
+    /// Estimated language-model spend from the configured per-token prices.
+    pub llm_cost_usd: CounterVec,
 }
 
 impl Metrics {
@@ -73,6 +84,11 @@ impl Metrics {
             let h = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
             registry.register(Box::new(h.clone()))?;
             anyhow::Ok(h)
+        };
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let g = IntGaugeVec::new(Opts::new(name, help), labels)?;
+            registry.register(Box::new(g.clone()))?;
+            anyhow::Ok(g)
         };
         let latency = vec![
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -100,19 +116,13 @@ impl Metrics {
                 "execora_job_step_duration_seconds",
                 "Duration of one step attempt",
                 &["workflow", "step", "outcome"],
-                latency,
+                latency.clone(),
             )?,
-            queue_depth: {
-                let g = IntGaugeVec::new(
-                    Opts::new(
-                        "execora_queue_depth_jobs",
-                        "Jobs waiting per queue and state",
-                    ),
-                    &["queue", "state"],
-                )?;
-                registry.register(Box::new(g.clone()))?;
-                g
-            },
+            queue_depth: gauge(
+                "execora_queue_depth_jobs",
+                "Jobs waiting per queue and state",
+                &["queue", "state"],
+            )?,
             ws_sessions: {
                 let g = IntGauge::new("execora_ws_sessions", "Open WebSocket sessions")?;
                 registry.register(Box::new(g.clone()))?;
@@ -143,6 +153,38 @@ impl Metrics {
                 "Authentication outcomes by kind (login, otp, refresh) and outcome",
                 &["kind", "outcome"],
             )?,
+            breaker_state: gauge(
+                "execora_breaker_state",
+                "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+                &["breaker"],
+            )?,
+            provider_requests: counter(
+                "execora_provider_requests_total",
+                "Provider calls by provider and outcome (ok, transient, permanent, rejected)",
+                &["provider", "outcome"],
+            )?,
+            provider_duration: histogram(
+                "execora_provider_request_duration_seconds",
+                "Duration of one HTTP attempt to a provider",
+                &["provider"],
+                latency,
+            )?,
+            llm_tokens: counter(
+                "execora_llm_tokens_total",
+                "Language-model tokens by kind (prompt, completion, cached)",
+                &["provider", "model", "kind"],
+            )?,
+            llm_cost_usd: {
+                let c = CounterVec::new(
+                    Opts::new(
+                        "execora_llm_cost_usd_total",
+                        "Estimated language-model cost in US dollars, from configured prices",
+                    ),
+                    &["provider", "model"],
+                )?;
+                registry.register(Box::new(c.clone()))?;
+                c
+            },
             registry,
         };
         Ok(metrics)
