@@ -15,7 +15,8 @@ use crate::{
     cache::Cache,
     config::Settings,
     db,
-    integrations::{email::Mailer, storage::DocumentStore},
+    engine::execute::Policy,
+    integrations::{email::Mailer, storage::DocumentStore, voice_providers::VoiceProviders},
     resilience::KNOWN_BREAKERS,
     telemetry::Metrics,
     workflows::{
@@ -25,6 +26,7 @@ use crate::{
         registry::{self, StepDeps},
         runtime::Runtime,
         spec::WorkflowSpecs,
+        voice_support::{AudioStaging, OwnerCodes, VoiceDeps},
     },
 };
 
@@ -48,6 +50,8 @@ pub struct App {
     pub store: DocumentStore,
     pub portal_key: Arc<Vec<u8>>,
     pub cache: Cache,
+    /// Where uploaded audio waits for the voice workflow's `store` step.
+    pub voice_staging: AudioStaging,
 }
 
 impl App {
@@ -102,19 +106,6 @@ impl App {
         );
         let cache = Cache::new(redis.clone(), &settings.redis_namespace, metrics.clone());
         cache.start_listener(redis_client.clone());
-        let deps = StepDeps {
-            pool: pool.clone(),
-            events,
-            metrics: metrics.clone(),
-            mailer: mailer.clone(),
-            whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?,
-            reminder_template: settings.whatsapp.reminder_template.clone(),
-            store: store.clone(),
-            portal_key: portal_key.clone(),
-            public_url: settings.public_url.trim_end_matches('/').to_string(),
-            cache: cache.clone(),
-        };
-        let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let ns = &settings.redis_namespace;
         // Login codes are hashed with a key derived from the signing key: no extra secret
         // to manage, and a Redis dump alone does not reveal codes.
@@ -128,6 +119,36 @@ impl App {
             settings.auth.otp_ttl_secs,
             settings.auth.otp_max_attempts,
         );
+        let voice_staging = AudioStaging::new(redis.clone(), ns);
+        let voice = Arc::new(VoiceDeps {
+            providers: VoiceProviders::from_settings(&settings, metrics.clone())?,
+            policy: Policy {
+                confirm_above_paise: settings.voice.confirm_above_paise,
+                min_confidence: settings.voice.min_confidence_percent as f32 / 100.0,
+            },
+            staging: voice_staging.clone(),
+            queue: queue.clone(),
+            codes: Arc::new(OwnerCodes {
+                pool: pool.clone(),
+                otp: otp.clone(),
+                mailer: mailer.clone(),
+                ttl_minutes: settings.auth.otp_ttl_secs / 60,
+            }),
+        });
+        let deps = StepDeps {
+            pool: pool.clone(),
+            events,
+            metrics: metrics.clone(),
+            mailer: mailer.clone(),
+            whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?,
+            reminder_template: settings.whatsapp.reminder_template.clone(),
+            store: store.clone(),
+            portal_key: portal_key.clone(),
+            public_url: settings.public_url.trim_end_matches('/').to_string(),
+            cache: cache.clone(),
+            voice,
+        };
+        let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let tickets = TicketStore::new(redis.clone(), ns);
         let limiter = RateLimiter::new(redis.clone(), ns);
         Ok(Self {
@@ -147,6 +168,7 @@ impl App {
             store,
             portal_key,
             cache,
+            voice_staging,
         })
     }
 

@@ -24,7 +24,7 @@ pub use providers::{
 };
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
-    LogSettings, ReminderSettings, SmtpSettings, StorageSettings, WhatsAppSettings,
+    LogSettings, ReminderSettings, SmtpSettings, StorageSettings, VoiceSettings, WhatsAppSettings,
 };
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.
@@ -99,6 +99,10 @@ settings! {
     "whatsapp.api_base_url", "EXECORA_WHATSAPP_API_BASE_URL", Text, "https://graph.facebook.com", "Graph API base URL (tests point it at a local fake).";
     "whatsapp.api_version", "EXECORA_WHATSAPP_API_VERSION", Text, "v25.0", "Graph API version.";
     "whatsapp.reminder_template", "EXECORA_WHATSAPP_REMINDER_TEMPLATE", Text, "payment_reminder", "Approved template used outside the 24-hour window (body parameters: name, amount, shop).";
+    "voice.confirm_above_paise", "EXECORA_VOICE_CONFIRM_ABOVE_PAISE", Integer, "500000", "Voice payments and credits above this many paise (default ₹5,000) are confirmed with a yes/no question first.";
+    "voice.min_confidence_percent", "EXECORA_VOICE_MIN_CONFIDENCE_PERCENT", Integer, "65", "Below this intent confidence (percent) the assistant asks the user to say it again.";
+    "voice.max_audio_bytes", "EXECORA_VOICE_MAX_AUDIO_BYTES", Integer, "10485760", "Largest recording accepted for one utterance.";
+    "voice.session_idle_secs", "EXECORA_VOICE_SESSION_IDLE_SECS", Integer, "86400", "A voice session idle this long is forgotten (its draft and context).";
     "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
     "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Local hours in which no reminder is sent (HH:MM-HH:MM); empty = none.";
     "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
@@ -161,6 +165,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub smtp: SmtpSettings,
     pub limits: LimitSettings,
+    pub voice: VoiceSettings,
     pub http: HttpSettings,
     pub reminders: ReminderSettings,
     pub storage: StorageSettings,

@@ -114,6 +114,21 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// The code and message of an error, for transports other than HTTP (the WebSocket).
+pub fn api_error_parts(e: ApiError) -> (String, String) {
+    match e {
+        ApiError::BadRequest(Json(b))
+        | ApiError::Unauthorized(Json(b))
+        | ApiError::Forbidden(Json(b))
+        | ApiError::NotFound(Json(b))
+        | ApiError::Conflict(Json(b))
+        | ApiError::Unprocessable(Json(b))
+        | ApiError::TooManyRequests(Json(b), _)
+        | ApiError::Unavailable(Json(b))
+        | ApiError::Internal(Json(b)) => (b.code, b.message),
+    }
+}
+
 /// Maps any poem error that escaped a handler to a status and envelope.
 pub fn envelope_for(err: &poem::Error) -> (StatusCode, ErrorBody) {
     use poem_openapi::error::{

@@ -85,10 +85,6 @@ fn conflict(e: CustomerError) -> ApiError {
     }
 }
 
-fn erase_otp_key(customer: Uuid) -> String {
-    format!("erase-customer:{customer}")
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
 impl CustomersApi {
     /// Add a customer.
@@ -272,7 +268,7 @@ impl CustomersApi {
             })?;
         let code = app
             .otp
-            .issue(&erase_otp_key(id.0))
+            .issue(&customers::erasure_code_subject(id.0))
             .await
             .map_err(|_| ApiError::unavailable("try again shortly"))?;
         let text = format!(
@@ -305,7 +301,7 @@ impl CustomersApi {
         use crate::auth::otp::OtpCheck;
         let check = app
             .otp
-            .check(&erase_otp_key(id.0), &body.code)
+            .check(&customers::erasure_code_subject(id.0), &body.code)
             .await
             .map_err(|_| ApiError::unavailable("try again shortly"))?;
         if check != OtpCheck::Accepted {

@@ -13,7 +13,7 @@ mod invoices;
 mod job_view;
 mod jobs;
 mod ledger;
-mod middleware;
+pub(crate) mod middleware;
 mod probes;
 mod products;
 mod queue_depth;
@@ -22,6 +22,7 @@ mod reminders;
 mod security;
 mod system;
 mod users;
+pub(crate) mod voice;
 mod webhooks;
 
 pub use middleware::ClientIp;
@@ -63,6 +64,8 @@ pub enum ApiTags {
     Webhooks,
     /// The business's own settings.
     Business,
+    /// Voice turns: utterance in, transcript, intent, action and reply out.
+    Voice,
 }
 
 type Apis = (
@@ -78,6 +81,7 @@ type Apis = (
     probes::ProbesApi,
     webhooks::WebhooksApi,
     razorpay::RazorpayApi,
+    voice::VoiceApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -95,6 +99,7 @@ fn service() -> OpenApiService<Apis, ()> {
             probes::ProbesApi,
             webhooks::WebhooksApi,
             razorpay::RazorpayApi,
+            voice::VoiceApi,
         ),
         "Execora",
         env!("CARGO_PKG_VERSION"),

@@ -47,6 +47,14 @@ pub struct LimitSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct VoiceSettings {
+    pub confirm_above_paise: i64,
+    pub min_confidence_percent: u32,
+    pub max_audio_bytes: usize,
+    pub session_idle_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct HttpSettings {
     pub cors_allowed_origins: String,
     pub trusted_proxies: String,

@@ -36,16 +36,14 @@ pub async fn lock(
 }
 
 /// Reads a session's state without locking (for the intent step's context).
-pub async fn peek(
-    pool: &sqlx::PgPool,
-    tenant: Uuid,
-    session: &str,
-) -> sqlx::Result<Option<Value>> {
-    sqlx::query_scalar("select state from voice_sessions where business_id = $1 and session_id = $2")
-        .bind(tenant)
-        .bind(session)
-        .fetch_optional(pool)
-        .await
+pub async fn peek(pool: &sqlx::PgPool, tenant: Uuid, session: &str) -> sqlx::Result<Option<Value>> {
+    sqlx::query_scalar(
+        "select state from voice_sessions where business_id = $1 and session_id = $2",
+    )
+    .bind(tenant)
+    .bind(session)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Stores a session's state after a turn.
@@ -69,9 +67,11 @@ pub async fn save(
 
 /// Forgets sessions idle for longer than `idle_secs` (run by upkeep).
 pub async fn forget_idle(pool: &sqlx::PgPool, idle_secs: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("delete from voice_sessions where updated_at < now() - make_interval(secs => $1)")
-        .bind(idle_secs as f64)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query(
+        "delete from voice_sessions where updated_at < now() - make_interval(secs => $1)",
+    )
+    .bind(idle_secs as f64)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }

@@ -89,6 +89,12 @@ impl<'q> BindFields<'q> for CustomerQuery<'q> {
     }
 }
 
+/// The subject an owner's erasure code is issued for; shared by the API and voice, so a
+/// code requested one way can be confirmed the other.
+pub fn erasure_code_subject(customer: Uuid) -> String {
+    format!("erase-customer:{customer}")
+}
+
 pub const COLUMNS: &str = "id, business_id, name, phone, email, nicknames, landmark, city, state_code, \
     gstin, preferred_channel, notes, created_at, updated_at";
 

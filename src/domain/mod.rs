@@ -4,8 +4,8 @@
 //! typed values, and every query on business data is scoped by the tenant it is given.
 
 pub mod businesses;
-pub mod customer_search;
 pub mod conversations;
+pub mod customer_search;
 pub mod customers;
 pub mod gst;
 pub mod gstin;
@@ -19,7 +19,7 @@ pub mod phone;
 pub mod products;
 pub mod reminders;
 pub mod schedule;
-pub mod summary;
 pub mod sessions;
+pub mod summary;
 pub mod users;
 pub mod whatsapp;

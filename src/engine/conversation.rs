@@ -157,7 +157,12 @@ mod tests {
 
     #[test]
     fn amount_discount_is_spread_in_proportion_and_sums_exactly() {
-        let d = draft(vec![item(1, 10_000, 0), item(2, 10_000, 0)], false, 0, 1_000);
+        let d = draft(
+            vec![item(1, 10_000, 0), item(2, 10_000, 0)],
+            false,
+            0,
+            1_000,
+        );
         let lines = d.priced_lines();
         assert_eq!(lines[0].discount_paise, 333);
         assert_eq!(lines[1].discount_paise, 667);

@@ -25,10 +25,10 @@ mod billing;
 mod customers;
 #[path = "execute_money.rs"]
 mod money;
-#[path = "execute_shop.rs"]
-mod shop;
 #[path = "resolve.rs"]
 mod resolve;
+#[path = "execute_shop.rs"]
+mod shop;
 
 /// Thresholds the business may tune.
 #[derive(Debug, Clone)]
@@ -145,8 +145,7 @@ impl Engine<'_> {
                 return Ok(outcome);
             }
         }
-        if parsed.intent == IntentKind::Unknown || parsed.confidence < self.policy.min_confidence
-        {
+        if parsed.intent == IntentKind::Unknown || parsed.confidence < self.policy.min_confidence {
             return Ok(Outcome::new(
                 parsed.intent,
                 Status::NotUnderstood,
@@ -181,7 +180,9 @@ impl Engine<'_> {
             },
             Pending::ErasureCode { customer } => {
                 if let Some(code) = six_digits(transcript) {
-                    return Ok(Some(customers::finish_erasure(self, conv, customer, &code).await?));
+                    return Ok(Some(
+                        customers::finish_erasure(self, conv, customer, &code).await?,
+                    ));
                 }
                 if rules::confirmation(transcript) == Some(false) {
                     return Ok(Some(Outcome::new(
@@ -204,7 +205,9 @@ impl Engine<'_> {
     ) -> Result<Outcome, EngineError> {
         use IntentKind as K;
         match parsed.intent {
-            K::AddCredit | K::RecordPayment => money::ledger_write(self, conv, parsed, confirmed).await,
+            K::AddCredit | K::RecordPayment => {
+                money::ledger_write(self, conv, parsed, confirmed).await
+            }
             K::CheckBalance => money::check_balance(self, conv, &parsed).await,
             K::CustomerInfo => money::customer_info(self, conv, &parsed).await,
             K::ListBalances => money::list_balances(self, conv).await,

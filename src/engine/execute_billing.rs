@@ -23,13 +23,15 @@ pub async fn handle(
     match parsed.intent {
         K::CreateInvoice => create(engine, conv, &parsed).await,
         K::AddItems => add_items(engine, conv, &parsed).await,
-        K::ToggleGst | K::AddDiscount | K::ShowPendingInvoice => {
-            Ok(adjust_draft(conv, &parsed))
-        }
+        K::ToggleGst | K::AddDiscount | K::ShowPendingInvoice => Ok(adjust_draft(conv, &parsed)),
         K::ConfirmInvoice => Ok(confirm(conv, parsed.intent)),
         K::CancelInvoice => cancel(engine, conv, parsed, confirmed).await,
         K::SendInvoice => send(engine, conv, &parsed).await,
-        other => Ok(Outcome::new(other, Status::NotUnderstood, replies::not_understood(conv.language))),
+        other => Ok(Outcome::new(
+            other,
+            Status::NotUnderstood,
+            replies::not_understood(conv.language),
+        )),
     }
 }
 
@@ -120,7 +122,10 @@ fn missing_products(conv: &Conversation, intent: IntentKind, missing: &[String])
     let reply = replies::either(
         conv.language,
         format!("Yeh saaman dukaan mein nahi mila: {}.", missing.join(", ")),
-        format!("These products are not in the shop: {}.", missing.join(", ")),
+        format!(
+            "These products are not in the shop: {}.",
+            missing.join(", ")
+        ),
     );
     let mut out = Outcome::new(intent, Status::NeedsInfo, reply);
     out.data = json!({"missing_products": missing});
@@ -242,7 +247,11 @@ fn confirm(conv: &mut Conversation, intent: IntentKind) -> Outcome {
         ),
     );
     conv.active_customer = Some(d.customer.clone());
-    let mut out = Outcome::done(intent, reply, json!({"customer_id": d.customer.id, "customer": d.customer.name}));
+    let mut out = Outcome::done(
+        intent,
+        reply,
+        json!({"customer_id": d.customer.id, "customer": d.customer.name}),
+    );
     out.follow_up = Some(FollowUp::IssueInvoice(request));
     out
 }
@@ -269,8 +278,16 @@ async fn cancel(
     let lang = conv.language;
     // A draft is only words so far: dropping it needs no confirmation.
     if parsed.entities.customer.is_none() && conv.draft.take().is_some() {
-        let reply = replies::either(lang, "Bill draft hata diya.".into(), "Draft discarded.".into());
-        return Ok(Outcome::done(parsed.intent, reply, json!({"draft_discarded": true})));
+        let reply = replies::either(
+            lang,
+            "Bill draft hata diya.".into(),
+            "Draft discarded.".into(),
+        );
+        return Ok(Outcome::done(
+            parsed.intent,
+            reply,
+            json!({"draft_discarded": true}),
+        ));
     }
     let customer = match resolve::customer(engine, conv, &parsed).await? {
         Ok(c) => c,
@@ -287,10 +304,25 @@ async fn cancel(
     if !confirmed {
         let reply = replies::confirm_action(
             lang,
-            &format!("{} ka bill {} ({}) cancel karna hai", customer.name, invoice.number, rupees(invoice.total_paise)),
-            &format!("Cancel invoice {} for {} ({})", invoice.number, customer.name, rupees(invoice.total_paise)),
+            &format!(
+                "{} ka bill {} ({}) cancel karna hai",
+                customer.name,
+                invoice.number,
+                rupees(invoice.total_paise)
+            ),
+            &format!(
+                "Cancel invoice {} for {} ({})",
+                invoice.number,
+                customer.name,
+                rupees(invoice.total_paise)
+            ),
         );
-        return Ok(Engine::ask_confirmation(conv, parsed, Some(customer), reply));
+        return Ok(Engine::ask_confirmation(
+            conv,
+            parsed,
+            Some(customer),
+            reply,
+        ));
     }
     match invoices::cancel(engine.pool, engine.tenant, invoice.id).await {
         Ok(_) => {
@@ -306,7 +338,11 @@ async fn cancel(
             ))
         }
         Err(InvoiceError::Db(e)) => Err(EngineError::Db(e)),
-        Err(other) => Ok(Outcome::new(parsed.intent, Status::Failed, other.to_string())),
+        Err(other) => Ok(Outcome::new(
+            parsed.intent,
+            Status::Failed,
+            other.to_string(),
+        )),
     }
 }
 
@@ -320,7 +356,11 @@ async fn send(
         Err(ask) => return Ok(ask),
     };
     // "Bill bhej do" while dictating means: issue it (delivery follows).
-    if conv.draft.as_ref().is_some_and(|d| d.customer.id == customer.id) {
+    if conv
+        .draft
+        .as_ref()
+        .is_some_and(|d| d.customer.id == customer.id)
+    {
         return Ok(confirm(conv, parsed.intent));
     }
     let Some(invoice) = latest_invoice(engine, &customer).await? else {
@@ -333,7 +373,10 @@ async fn send(
     };
     let reply = replies::either(
         conv.language,
-        format!("{} ka bill {} bhej rahe hain.", customer.name, invoice.number),
+        format!(
+            "{} ka bill {} bhej rahe hain.",
+            customer.name, invoice.number
+        ),
         format!("Sending invoice {} to {}.", invoice.number, customer.name),
     );
     let mut out = Outcome::done(

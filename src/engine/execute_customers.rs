@@ -22,7 +22,11 @@ use crate::{
 const DUPLICATE_SCORE: f32 = 0.95;
 
 fn invalid(conv: &Conversation, intent: IntentKind, hinglish: String, english: String) -> Outcome {
-    Outcome::new(intent, Status::NeedsInfo, replies::either(conv.language, hinglish, english))
+    Outcome::new(
+        intent,
+        Status::NeedsInfo,
+        replies::either(conv.language, hinglish, english),
+    )
 }
 
 fn data_of(c: &Customer) -> CustomerData {
@@ -46,12 +50,28 @@ pub async fn create(
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
-    let Some(name) = parsed.entities.customer.clone().filter(|n| !n.trim().is_empty()) else {
-        return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, replies::which_customer(lang)));
+    let Some(name) = parsed
+        .entities
+        .customer
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+    else {
+        return Ok(Outcome::new(
+            parsed.intent,
+            Status::NeedsInfo,
+            replies::which_customer(lang),
+        ));
     };
     let found = customer_search::search(engine.pool, engine.tenant, &name, 3).await?;
-    if let Some(best) = found.candidates.first().filter(|c| c.score >= DUPLICATE_SCORE) {
-        conv.active_customer = Some(CustomerRef { id: best.customer.id, name: best.customer.name.clone() });
+    if let Some(best) = found
+        .candidates
+        .first()
+        .filter(|c| c.score >= DUPLICATE_SCORE)
+    {
+        conv.active_customer = Some(CustomerRef {
+            id: best.customer.id,
+            name: best.customer.name.clone(),
+        });
         return Ok(invalid(
             conv,
             parsed.intent,
@@ -61,7 +81,12 @@ pub async fn create(
     }
     let phone = match parsed.entities.phone.as_deref().map(PhoneNumber::parse) {
         Some(Err(_)) => {
-            return Ok(invalid(conv, parsed.intent, "Phone number sahi nahi laga.".into(), "That phone number does not look right.".into()));
+            return Ok(invalid(
+                conv,
+                parsed.intent,
+                "Phone number sahi nahi laga.".into(),
+                "That phone number does not look right.".into(),
+            ));
         }
         Some(Ok(p)) => Some(p),
         None => None,
@@ -74,15 +99,30 @@ pub async fn create(
         landmark: None,
         city: None,
         state_code: None,
-        gstin: parsed.entities.gstin.as_deref().and_then(|g| Gstin::parse(g).ok()),
+        gstin: parsed
+            .entities
+            .gstin
+            .as_deref()
+            .and_then(|g| Gstin::parse(g).ok()),
         preferred_channel: "whatsapp".into(),
         notes: None,
     };
     match customers::create(engine.pool, engine.tenant, &data).await {
         Ok(c) => {
-            conv.active_customer = Some(CustomerRef { id: c.id, name: c.name.clone() });
-            let reply = replies::either(lang, format!("Naya customer {} bana diya.", c.name), format!("Added the customer {}.", c.name));
-            Ok(Outcome::done(parsed.intent, reply, json!({"customer_id": c.id, "customer": c.name})))
+            conv.active_customer = Some(CustomerRef {
+                id: c.id,
+                name: c.name.clone(),
+            });
+            let reply = replies::either(
+                lang,
+                format!("Naya customer {} bana diya.", c.name),
+                format!("Added the customer {}.", c.name),
+            );
+            Ok(Outcome::done(
+                parsed.intent,
+                reply,
+                json!({"customer_id": c.id, "customer": c.name}),
+            ))
         }
         Err(CustomerError::PhoneTaken) => Ok(invalid(
             conv,
@@ -105,7 +145,11 @@ pub async fn update(
         Err(ask) => return Ok(ask),
     };
     let Some(current) = customers::get(engine.pool, engine.tenant, target.id).await? else {
-        return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, replies::customer_not_found(lang, &target.name)));
+        return Ok(Outcome::new(
+            parsed.intent,
+            Status::NeedsInfo,
+            replies::customer_not_found(lang, &target.name),
+        ));
     };
     let e = &parsed.entities;
     let mut data = data_of(&current);
@@ -116,7 +160,14 @@ pub async fn update(
                 data.phone = Some(p);
                 changed.push("phone");
             }
-            Err(_) => return Ok(invalid(conv, parsed.intent, "Phone number sahi nahi laga.".into(), "That phone number does not look right.".into())),
+            Err(_) => {
+                return Ok(invalid(
+                    conv,
+                    parsed.intent,
+                    "Phone number sahi nahi laga.".into(),
+                    "That phone number does not look right.".into(),
+                ));
+            }
         }
     }
     if let Some(g) = e.gstin.as_deref() {
@@ -125,26 +176,56 @@ pub async fn update(
                 data.gstin = Some(g);
                 changed.push("gstin");
             }
-            Err(_) => return Ok(invalid(conv, parsed.intent, "GSTIN sahi nahi hai.".into(), "That GSTIN is not valid.".into())),
+            Err(_) => {
+                return Ok(invalid(
+                    conv,
+                    parsed.intent,
+                    "GSTIN sahi nahi hai.".into(),
+                    "That GSTIN is not valid.".into(),
+                ));
+            }
         }
     }
     if let Some(m) = e.email.as_deref() {
         if !m.contains('@') || m.len() > 254 {
-            return Ok(invalid(conv, parsed.intent, "Email sahi nahi laga.".into(), "That email does not look right.".into()));
+            return Ok(invalid(
+                conv,
+                parsed.intent,
+                "Email sahi nahi laga.".into(),
+                "That email does not look right.".into(),
+            ));
         }
         data.email = Some(m.to_string());
         changed.push("email");
     }
     if changed.is_empty() {
-        return Ok(invalid(conv, parsed.intent, "Kya badalna hai? Phone, email ya GSTIN boliye.".into(), "What should change? Say a phone, email or GSTIN.".into()));
+        return Ok(invalid(
+            conv,
+            parsed.intent,
+            "Kya badalna hai? Phone, email ya GSTIN boliye.".into(),
+            "What should change? Say a phone, email or GSTIN.".into(),
+        ));
     }
     match customers::update(engine.pool, engine.tenant, current.id, &data).await {
         Ok(_) => {
             let what = changed.join(", ");
-            let reply = replies::either(lang, format!("{} ka {what} update kar diya.", current.name), format!("Updated {what} for {}.", current.name));
-            Ok(Outcome::done(parsed.intent, reply, json!({"customer_id": current.id, "changed": changed})))
+            let reply = replies::either(
+                lang,
+                format!("{} ka {what} update kar diya.", current.name),
+                format!("Updated {what} for {}.", current.name),
+            );
+            Ok(Outcome::done(
+                parsed.intent,
+                reply,
+                json!({"customer_id": current.id, "changed": changed}),
+            ))
         }
-        Err(CustomerError::PhoneTaken) => Ok(invalid(conv, parsed.intent, "Yeh phone number kisi aur customer ka hai.".into(), "Another customer has that phone number.".into())),
+        Err(CustomerError::PhoneTaken) => Ok(invalid(
+            conv,
+            parsed.intent,
+            "Yeh phone number kisi aur customer ka hai.".into(),
+            "Another customer has that phone number.".into(),
+        )),
         Err(CustomerError::Db(e)) => Err(EngineError::Db(e)),
     }
 }
@@ -158,7 +239,11 @@ pub async fn start_erasure(
     let lang = conv.language;
     // Erasure never acts on "uska": the name must be said.
     if parsed.entities.customer.is_none() {
-        return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, replies::which_customer(lang)));
+        return Ok(Outcome::new(
+            parsed.intent,
+            Status::NeedsInfo,
+            replies::which_customer(lang),
+        ));
     }
     let customer = match resolve::customer(engine, conv, parsed).await? {
         Ok(c) => c,
@@ -166,12 +251,22 @@ pub async fn start_erasure(
     };
     if let Err(e) = engine.erasure.send_code(engine.tenant, customer.id).await {
         tracing::warn!(error = %e, "erasure code not sent");
-        return Ok(Outcome::new(parsed.intent, Status::Failed, replies::unavailable(lang)));
+        return Ok(Outcome::new(
+            parsed.intent,
+            Status::Failed,
+            replies::unavailable(lang),
+        ));
     }
     let reply = replies::either(
         lang,
-        format!("{} ka data mitane ke liye owner ke email par code bheja hai. Code boliye.", customer.name),
-        format!("To erase {}'s data, say the code sent to the owner's email.", customer.name),
+        format!(
+            "{} ka data mitane ke liye owner ke email par code bheja hai. Code boliye.",
+            customer.name
+        ),
+        format!(
+            "To erase {}'s data, say the code sent to the owner's email.",
+            customer.name
+        ),
     );
     let id = customer.id;
     conv.pending = Some(Pending::ErasureCode { customer });
@@ -188,23 +283,61 @@ pub async fn finish_erasure(
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
     let intent = IntentKind::DeleteCustomerData;
-    match engine.erasure.check_code(engine.tenant, customer.id, code).await {
+    match engine
+        .erasure
+        .check_code(engine.tenant, customer.id, code)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
-            return Ok(Outcome::new(intent, Status::Failed, replies::either(lang, "Code galat hai ya purana ho gaya.".into(), "The code is wrong or has expired.".into())));
+            return Ok(Outcome::new(
+                intent,
+                Status::Failed,
+                replies::either(
+                    lang,
+                    "Code galat hai ya purana ho gaya.".into(),
+                    "The code is wrong or has expired.".into(),
+                ),
+            ));
         }
         Err(e) => {
             tracing::warn!(error = %e, "erasure code not checked");
-            return Ok(Outcome::new(intent, Status::Failed, replies::unavailable(lang)));
+            return Ok(Outcome::new(
+                intent,
+                Status::Failed,
+                replies::unavailable(lang),
+            ));
         }
     }
     customers::erase(engine.pool, engine.tenant, customer.id).await?;
-    if conv.active_customer.as_ref().is_some_and(|c| c.id == customer.id) {
+    if conv
+        .active_customer
+        .as_ref()
+        .is_some_and(|c| c.id == customer.id)
+    {
         conv.active_customer = None;
     }
-    if conv.draft.as_ref().is_some_and(|d| d.customer.id == customer.id) {
+    if conv
+        .draft
+        .as_ref()
+        .is_some_and(|d| d.customer.id == customer.id)
+    {
         conv.draft = None;
     }
-    let reply = replies::either(lang, format!("{} ka personal data mita diya. Hisaab ke records rakhe hain.", customer.name), format!("Erased {}'s personal data; tax records are kept.", customer.name));
-    Ok(Outcome::done(intent, reply, json!({"customer_id": customer.id, "erased": true})))
+    let reply = replies::either(
+        lang,
+        format!(
+            "{} ka personal data mita diya. Hisaab ke records rakhe hain.",
+            customer.name
+        ),
+        format!(
+            "Erased {}'s personal data; tax records are kept.",
+            customer.name
+        ),
+    );
+    Ok(Outcome::done(
+        intent,
+        reply,
+        json!({"customer_id": customer.id, "erased": true}),
+    ))
 }

@@ -68,7 +68,12 @@ pub async fn ledger_write(
             (false, _) => "Credit",
         };
         let reply = replies::confirm_amount(lang, what, &customer.name, total);
-        return Ok(Engine::ask_confirmation(conv, parsed, Some(customer), reply));
+        return Ok(Engine::ask_confirmation(
+            conv,
+            parsed,
+            Some(customer),
+            reply,
+        ));
     }
     let mut entries = Vec::new();
     for (i, part) in parts.iter().enumerate() {
@@ -173,10 +178,17 @@ pub async fn customer_info(
     ))
 }
 
-pub async fn list_balances(engine: &Engine<'_>, conv: &Conversation) -> Result<Outcome, EngineError> {
+pub async fn list_balances(
+    engine: &Engine<'_>,
+    conv: &Conversation,
+) -> Result<Outcome, EngineError> {
     let owing = ledger::outstanding(engine.pool, engine.tenant, 5).await?;
     if owing.is_empty() {
-        return Ok(Outcome::done(IntentKind::ListBalances, replies::nobody_owes(conv.language), json!({"customers": []})));
+        return Ok(Outcome::done(
+            IntentKind::ListBalances,
+            replies::nobody_owes(conv.language),
+            json!({"customers": []}),
+        ));
     }
     let spoken: Vec<String> = owing
         .iter()
@@ -194,7 +206,10 @@ pub async fn list_balances(engine: &Engine<'_>, conv: &Conversation) -> Result<O
     ))
 }
 
-pub async fn total_pending(engine: &Engine<'_>, conv: &Conversation) -> Result<Outcome, EngineError> {
+pub async fn total_pending(
+    engine: &Engine<'_>,
+    conv: &Conversation,
+) -> Result<Outcome, EngineError> {
     let owing = ledger::outstanding(engine.pool, engine.tenant, 100_000).await?;
     let total: i64 = owing.iter().map(|(_, _, b)| b).sum();
     let reply = if owing.is_empty() {
@@ -210,7 +225,10 @@ pub async fn total_pending(engine: &Engine<'_>, conv: &Conversation) -> Result<O
 }
 
 /// Today in the shop's time zone: billed, received, credit given.
-pub async fn daily_summary(engine: &Engine<'_>, conv: &Conversation) -> Result<Outcome, EngineError> {
+pub async fn daily_summary(
+    engine: &Engine<'_>,
+    conv: &Conversation,
+) -> Result<Outcome, EngineError> {
     let tz = schedule::ist();
     let today = engine.now.with_timezone(&tz).date_naive();
     let start = tz
@@ -218,7 +236,8 @@ pub async fn daily_summary(engine: &Engine<'_>, conv: &Conversation) -> Result<O
         .single()
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or(engine.now);
-    let day = summary::between(engine.pool, engine.tenant, start, start + Duration::days(1)).await?;
+    let day =
+        summary::between(engine.pool, engine.tenant, start, start + Duration::days(1)).await?;
     let reply = replies::either(
         conv.language,
         format!(

@@ -41,11 +41,19 @@ async fn create_reminder(
         Err(ask) => return Ok(ask),
     };
     // The original's default when no time is said: tomorrow at 7 in the evening.
-    let when = parsed.entities.when.clone().unwrap_or_else(|| "kal 7 baje shaam".into());
+    let when = parsed
+        .entities
+        .when
+        .clone()
+        .unwrap_or_else(|| "kal 7 baje shaam".into());
     let sched = match schedule::parse(&when, engine.now, schedule::ist()) {
         Ok(s) => s,
         Err(e) => {
-            let reply = replies::either(lang, format!("Samay samajh nahi aaya: {when}."), format!("I could not understand the time: {when} ({e})."));
+            let reply = replies::either(
+                lang,
+                format!("Samay samajh nahi aaya: {when}."),
+                format!("I could not understand the time: {when} ({e})."),
+            );
             return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
         }
     };
@@ -54,16 +62,42 @@ async fn create_reminder(
         .amount_paise
         .map(|a| format!("{} ka bhugtan baaki hai.", rupees(a)));
     let created_by = engine.user.unwrap_or_default();
-    match reminders::create(engine.pool, engine.tenant, customer.id, &sched, &when, message.as_deref(), created_by).await {
+    match reminders::create(
+        engine.pool,
+        engine.tenant,
+        customer.id,
+        &sched,
+        &when,
+        message.as_deref(),
+        created_by,
+    )
+    .await
+    {
         Ok(r) => {
-            let reply = replies::either(lang, format!("{} ko reminder {when} bhej denge.", customer.name), format!("I will remind {} {when}.", customer.name));
-            Ok(Outcome::done(parsed.intent, reply, json!({"customer_id": customer.id, "reminder_id": r.id, "next_run_at": r.next_run_at})))
+            let reply = replies::either(
+                lang,
+                format!("{} ko reminder {when} bhej denge.", customer.name),
+                format!("I will remind {} {when}.", customer.name),
+            );
+            Ok(Outcome::done(
+                parsed.intent,
+                reply,
+                json!({"customer_id": customer.id, "reminder_id": r.id, "next_run_at": r.next_run_at}),
+            ))
         }
         Err(ReminderError::NoOccurrence) => {
-            let reply = replies::either(lang, "Yeh samay nikal chuka hai.".into(), "That time has already passed.".into());
+            let reply = replies::either(
+                lang,
+                "Yeh samay nikal chuka hai.".into(),
+                "That time has already passed.".into(),
+            );
             Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
         }
-        Err(ReminderError::NoCustomer) => Ok(Outcome::new(parsed.intent, Status::NeedsInfo, replies::customer_not_found(lang, &customer.name))),
+        Err(ReminderError::NoCustomer) => Ok(Outcome::new(
+            parsed.intent,
+            Status::NeedsInfo,
+            replies::customer_not_found(lang, &customer.name),
+        )),
         Err(ReminderError::Db(e)) => Err(EngineError::Db(e)),
     }
 }
@@ -85,25 +119,57 @@ async fn cancel_reminders(
         .filter(|r| r.status == "active")
         .collect();
     if active.is_empty() {
-        let reply = replies::either(lang, format!("{} ka koi reminder nahi hai.", customer.name), format!("{} has no active reminder.", customer.name));
+        let reply = replies::either(
+            lang,
+            format!("{} ka koi reminder nahi hai.", customer.name),
+            format!("{} has no active reminder.", customer.name),
+        );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     }
     if !confirmed {
         let reply = replies::confirm_action(
             lang,
-            &format!("{} ke {} reminder band karne hain", customer.name, active.len()),
+            &format!(
+                "{} ke {} reminder band karne hain",
+                customer.name,
+                active.len()
+            ),
             &format!("Cancel {} reminders for {}", active.len(), customer.name),
         );
-        return Ok(Engine::ask_confirmation(conv, parsed, Some(customer), reply));
+        return Ok(Engine::ask_confirmation(
+            conv,
+            parsed,
+            Some(customer),
+            reply,
+        ));
     }
     let mut cancelled = Vec::new();
     for r in &active {
-        if reminders::cancel(engine.pool, engine.tenant, r.id).await?.is_some() {
+        if reminders::cancel(engine.pool, engine.tenant, r.id)
+            .await?
+            .is_some()
+        {
             cancelled.push(r.id);
         }
     }
-    let reply = replies::either(lang, format!("{} ke {} reminder band kar diye.", customer.name, cancelled.len()), format!("Cancelled {} reminders for {}.", cancelled.len(), customer.name));
-    Ok(Outcome::done(parsed.intent, reply, json!({"customer_id": customer.id, "cancelled": cancelled})))
+    let reply = replies::either(
+        lang,
+        format!(
+            "{} ke {} reminder band kar diye.",
+            customer.name,
+            cancelled.len()
+        ),
+        format!(
+            "Cancelled {} reminders for {}.",
+            cancelled.len(),
+            customer.name
+        ),
+    );
+    Ok(Outcome::done(
+        parsed.intent,
+        reply,
+        json!({"customer_id": customer.id, "cancelled": cancelled}),
+    ))
 }
 
 async fn list_reminders(
@@ -120,12 +186,17 @@ async fn list_reminders(
     } else {
         None
     };
-    let active: Vec<_> = reminders::list(engine.pool, engine.tenant, customer.as_ref().map(|c| c.id))
-        .await?
-        .into_iter()
-        .filter(|r| r.status == "active")
-        .collect();
-    let reply = replies::either(lang, format!("{} reminder chalu hain.", active.len()), format!("{} reminders are active.", active.len()));
+    let active: Vec<_> =
+        reminders::list(engine.pool, engine.tenant, customer.as_ref().map(|c| c.id))
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "active")
+            .collect();
+    let reply = replies::either(
+        lang,
+        format!("{} reminder chalu hain.", active.len()),
+        format!("{} reminders are active.", active.len()),
+    );
     Ok(Outcome::done(
         parsed.intent,
         reply,
@@ -145,16 +216,38 @@ pub async fn stock(
         .clone()
         .or_else(|| parsed.entities.items.first().map(|i| i.product.clone()));
     let Some(spoken) = spoken else {
-        let reply = replies::either(lang, "Kaunsa saaman? Naam boliye.".into(), "Which product? Please say its name.".into());
+        let reply = replies::either(
+            lang,
+            "Kaunsa saaman? Naam boliye.".into(),
+            "Which product? Please say its name.".into(),
+        );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
     let Some(product) = resolve::product(engine, &spoken).await? else {
-        let reply = replies::either(lang, format!("{spoken} dukaan mein nahi mila."), format!("{spoken} is not in the shop."));
+        let reply = replies::either(
+            lang,
+            format!("{spoken} dukaan mein nahi mila."),
+            format!("{spoken} is not in the shop."),
+        );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
     if parsed.intent == IntentKind::CheckStock {
-        let reply = replies::either(lang, format!("{} ka stock {} {} hai.", product.name, product.stock, product.unit), format!("{} stock is {} {}.", product.name, product.stock, product.unit));
-        return Ok(Outcome::done(parsed.intent, reply, json!({"product_id": product.id, "stock": product.stock})));
+        let reply = replies::either(
+            lang,
+            format!(
+                "{} ka stock {} {} hai.",
+                product.name, product.stock, product.unit
+            ),
+            format!(
+                "{} stock is {} {}.",
+                product.name, product.stock, product.unit
+            ),
+        );
+        return Ok(Outcome::done(
+            parsed.intent,
+            reply,
+            json!({"product_id": product.id, "stock": product.stock}),
+        ));
     }
     let qty = parsed
         .entities
@@ -162,12 +255,43 @@ pub async fn stock(
         .or_else(|| parsed.entities.items.first().map(|i| i.quantity))
         .unwrap_or(0);
     if qty <= 0 {
-        let reply = replies::either(lang, "Kitna aaya? Matra boliye.".into(), "How much came in? Please say the quantity.".into());
+        let reply = replies::either(
+            lang,
+            "Kitna aaya? Matra boliye.".into(),
+            "How much came in? Please say the quantity.".into(),
+        );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     }
-    let Some(updated) = products::adjust(engine.pool, engine.tenant, product.id, qty, MovementReason::Purchase, Some("voice")).await? else {
-        return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, replies::unavailable(lang)));
+    let Some(updated) = products::adjust(
+        engine.pool,
+        engine.tenant,
+        product.id,
+        qty,
+        MovementReason::Purchase,
+        Some("voice"),
+    )
+    .await?
+    else {
+        return Ok(Outcome::new(
+            parsed.intent,
+            Status::NeedsInfo,
+            replies::unavailable(lang),
+        ));
     };
-    let reply = replies::either(lang, format!("{} ka stock {qty} badha diya. Ab {} {}.", updated.name, updated.stock, updated.unit), format!("Added {qty} to {}. Stock is now {} {}.", updated.name, updated.stock, updated.unit));
-    Ok(Outcome::done(parsed.intent, reply, json!({"product_id": updated.id, "stock": updated.stock, "added": qty})))
+    let reply = replies::either(
+        lang,
+        format!(
+            "{} ka stock {qty} badha diya. Ab {} {}.",
+            updated.name, updated.stock, updated.unit
+        ),
+        format!(
+            "Added {qty} to {}. Stock is now {} {}.",
+            updated.name, updated.stock, updated.unit
+        ),
+    );
+    Ok(Outcome::done(
+        parsed.intent,
+        reply,
+        json!({"product_id": updated.id, "stock": updated.stock, "added": qty}),
+    ))
 }

@@ -149,10 +149,7 @@ pub fn balance(lang: Language, name: &str, paise: i64) -> String {
 pub fn total_pending(lang: Language, customers: usize, paise: i64) -> String {
     say(
         lang,
-        format!(
-            "{customers} customers ka kul baaki {} hai.",
-            rupees(paise)
-        ),
+        format!("{customers} customers ka kul baaki {} hai.", rupees(paise)),
         format!("{customers} customers owe {} in all.", rupees(paise)),
     )
 }

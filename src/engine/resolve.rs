@@ -27,9 +27,18 @@ pub async fn customer(
     parsed: &ParsedIntent,
 ) -> Result<Result<CustomerRef, Outcome>, EngineError> {
     let lang = conv.language;
-    let Some(name) = parsed.entities.customer.as_deref().filter(|n| !n.trim().is_empty()) else {
+    let Some(name) = parsed
+        .entities
+        .customer
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    else {
         return Ok(conv.active_customer.clone().ok_or_else(|| {
-            Outcome::new(parsed.intent, Status::NeedsInfo, replies::which_customer(lang))
+            Outcome::new(
+                parsed.intent,
+                Status::NeedsInfo,
+                replies::which_customer(lang),
+            )
         }));
     };
     let found = customer_search::search(engine.pool, engine.tenant, name, 5).await?;
@@ -48,7 +57,11 @@ pub async fn customer(
                 .iter()
                 .map(|&i| found.candidates[i].customer.name.clone())
                 .collect();
-            let mut out = Outcome::new(parsed.intent, Status::NeedsInfo, replies::which_of(lang, &names));
+            let mut out = Outcome::new(
+                parsed.intent,
+                Status::NeedsInfo,
+                replies::which_of(lang, &names),
+            );
             out.data = json!({"candidates": list.iter().map(|&i| json!({
                 "id": found.candidates[i].customer.id,
                 "name": found.candidates[i].customer.name,
@@ -65,10 +78,7 @@ pub async fn customer(
 }
 
 /// The shop's product best matching a spoken name, if any is close enough.
-pub async fn product(
-    engine: &Engine<'_>,
-    spoken: &str,
-) -> Result<Option<Product>, EngineError> {
+pub async fn product(engine: &Engine<'_>, spoken: &str) -> Result<Option<Product>, EngineError> {
     let all = products::list(engine.pool, engine.tenant, false, 1000, 0).await?;
     Ok(best_product(all, spoken))
 }
@@ -98,7 +108,11 @@ pub fn best_product(all: Vec<Product>, spoken: &str) -> Option<Product> {
 
 /// The intent for messages about a missing amount.
 pub fn amount_missing(conv: &Conversation, intent: IntentKind) -> Outcome {
-    Outcome::new(intent, Status::NeedsInfo, replies::amount_missing(conv.language))
+    Outcome::new(
+        intent,
+        Status::NeedsInfo,
+        replies::amount_missing(conv.language),
+    )
 }
 
 #[cfg(test)]
@@ -123,10 +137,25 @@ mod tests {
 
     #[test]
     fn products_match_by_folded_name_word_and_similarity() {
-        let list = || vec![product("Basmati Chawal"), product("Aata"), product("Parle Biscuit")];
-        assert_eq!(best_product(list(), "chaawal").map(|p| p.name).as_deref(), Some("Basmati Chawal"));
-        assert_eq!(best_product(list(), "atta").map(|p| p.name).as_deref(), Some("Aata"));
-        assert_eq!(best_product(list(), "biskut").map(|p| p.name).as_deref(), Some("Parle Biscuit"));
+        let list = || {
+            vec![
+                product("Basmati Chawal"),
+                product("Aata"),
+                product("Parle Biscuit"),
+            ]
+        };
+        assert_eq!(
+            best_product(list(), "chaawal").map(|p| p.name).as_deref(),
+            Some("Basmati Chawal")
+        );
+        assert_eq!(
+            best_product(list(), "atta").map(|p| p.name).as_deref(),
+            Some("Aata")
+        );
+        assert_eq!(
+            best_product(list(), "biskut").map(|p| p.name).as_deref(),
+            Some("Parle Biscuit")
+        );
         assert!(best_product(list(), "sabun").is_none());
     }
 }

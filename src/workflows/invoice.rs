@@ -1,10 +1,11 @@
 //! The `invoice` workflow: issue → render → deliver.
 //!
 //! `create` issues the invoice in one transaction keyed by the job id (a redelivered job
-//! finds it instead of issuing another). `render` prints the PDF and stores it (the same
-//! key every time, so a retry overwrites identical bytes). `deliver` sends it by
-//! WhatsApp as a document (a signed download link) when the customer is reachable
-//! there, otherwise by email as an attachment, and records how it went.
+//! finds it instead of issuing another), or, for a resend, loads the existing one.
+//! `render` prints the PDF and stores it (the same key every time, so a retry
+//! overwrites identical bytes). `deliver` sends it by WhatsApp as a document (a signed
+//! download link) when the customer is reachable there, otherwise by email as an
+//! attachment, and records how it went.
 
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -56,6 +57,17 @@ fn invoice_id(ctx: &StepContext) -> Result<Uuid, StepError> {
 
 fn create(ctx: StepContext) -> StepFuture {
     Box::pin(async move {
+        // A resend (asked for by voice) delivers an existing invoice again: nothing is
+        // issued, render and deliver run as for a new one.
+        if let Some(existing) = ctx.input.get("resend_of").and_then(Value::as_str) {
+            let id: Uuid = existing
+                .parse()
+                .map_err(|_| StepError::Permanent("bad invoice id to resend".into()))?;
+            let invoice = invoices::get(&ctx.deps.pool, ctx.tenant_id, id)
+                .await?
+                .ok_or_else(|| StepError::Permanent("no such invoice to resend".into()))?;
+            return serde_json::to_value(invoice).map_err(|e| StepError::Permanent(e.to_string()));
+        }
         let req: InvoiceRequest = serde_json::from_value(ctx.input.clone())
             .map_err(|e| StepError::Permanent(format!("bad invoice request: {e}")))?;
         let invoice = invoices::issue(&ctx.deps.pool, ctx.tenant_id, ctx.job_id, &req)

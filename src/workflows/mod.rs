@@ -18,6 +18,8 @@ pub mod reminder;
 pub mod runtime;
 pub mod spec;
 pub mod upkeep;
+pub mod voice;
+pub mod voice_support;
 pub mod webhook;
 pub mod worker;
 

@@ -47,6 +47,8 @@ pub struct StepDeps {
     pub public_url: String,
     /// For invalidating cached reads a step changed.
     pub cache: crate::cache::Cache,
+    /// Providers, policy and helpers of the voice workflow.
+    pub voice: Arc<super::voice_support::VoiceDeps>,
 }
 
 /// Everything one step attempt knows about its job.
@@ -78,6 +80,7 @@ pub fn all() -> Vec<WorkflowCode> {
         super::webhook::code(),
         super::invoice::code(),
         super::reminder::code(),
+        super::voice::code(),
         super::probe::code(),
         super::probe::noop_code(),
     ]

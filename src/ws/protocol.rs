@@ -22,6 +22,22 @@ pub enum ClientMessage {
     Auth {
         token: String,
     },
+    /// A typed utterance: starts a voice job, followed automatically.
+    Utterance {
+        session_id: String,
+        text: String,
+    },
+    /// Binary frames that follow, up to `audio.end`, are one recorded utterance.
+    #[serde(rename = "audio.start")]
+    AudioStart {
+        session_id: String,
+        /// `pcm_s16le`, `wav`, `webm_opus`, `ogg_opus` or `mp3`.
+        format: String,
+        #[serde(default)]
+        sample_rate: Option<u32>,
+    },
+    #[serde(rename = "audio.end")]
+    AudioEnd,
     Ping,
 }
 
@@ -32,6 +48,11 @@ pub enum ServerMessage<'a> {
     Event(&'a JobEvent),
     Subscribed {
         job_id: Uuid,
+    },
+    /// A voice job started from this socket; its events follow on their own.
+    UtteranceAccepted {
+        job_id: Uuid,
+        session_id: &'a str,
     },
     /// The socket now lives until this Unix time.
     Authenticated {

@@ -14,9 +14,15 @@ use uuid::Uuid;
 
 use super::protocol::{ClientMessage, ServerMessage};
 use crate::{
+    api::{
+        middleware::RequestContext,
+        voice::{self, Utterance},
+    },
     app::App,
     auth::Principal,
     domain::{jobs, users},
+    error::api_error_parts,
+    workflows::voice::AudioInput,
     workflows::{events::JobEvent, hub::Hub},
 };
 
@@ -28,6 +34,15 @@ struct Session {
     app: App,
     /// Followed jobs and the last event id sent for each.
     followed: HashMap<Uuid, u64>,
+    /// A recording between `audio.start` and `audio.end`.
+    recording: Option<Recording>,
+}
+
+struct Recording {
+    session_id: String,
+    format: String,
+    sample_rate: Option<u32>,
+    bytes: Vec<u8>,
 }
 
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
@@ -38,6 +53,7 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
         principal,
         app: app.clone(),
         followed: HashMap::new(),
+        recording: None,
     };
     let expires_in = (principal.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(expires_in));
@@ -53,7 +69,7 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
                     }
                     frames
                 }
-                Some(Ok(Message::Binary(_))) => vec![error("unsupported", "binary frames are not accepted here")],
+                Some(Ok(Message::Binary(bytes))) => session.on_audio(&bytes),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => vec![],
             },
@@ -113,9 +129,89 @@ impl Session {
             ClientMessage::Subscribe { job_id, after } => {
                 self.subscribe(job_id, after.unwrap_or(0)).await
             }
+            ClientMessage::Utterance { session_id, text } => {
+                self.start_voice(Utterance {
+                    session_id,
+                    text: Some(text),
+                    audio: None,
+                })
+                .await
+            }
+            ClientMessage::AudioStart {
+                session_id,
+                format,
+                sample_rate,
+            } => {
+                self.recording = Some(Recording {
+                    session_id,
+                    format,
+                    sample_rate,
+                    bytes: Vec::new(),
+                });
+                vec![]
+            }
+            ClientMessage::AudioEnd => match self.recording.take() {
+                Some(r) => {
+                    let audio = AudioInput {
+                        format: r.format,
+                        sample_rate: r.sample_rate.unwrap_or(16_000),
+                    };
+                    self.start_voice(Utterance {
+                        session_id: r.session_id,
+                        text: None,
+                        audio: Some((audio, r.bytes)),
+                    })
+                    .await
+                }
+                None => vec![error("no_recording", "audio.end without audio.start")],
+            },
             ClientMessage::Auth { .. } => vec![],
         };
         (frames, None)
+    }
+
+    /// Appends a binary frame to the recording in progress.
+    fn on_audio(&mut self, bytes: &[u8]) -> Vec<String> {
+        let max = self.app.settings.voice.max_audio_bytes;
+        let Some(r) = self.recording.as_mut() else {
+            return vec![error(
+                "no_recording",
+                "send audio.start before audio frames",
+            )];
+        };
+        if r.bytes.len() + bytes.len() > max {
+            self.recording = None;
+            return vec![error(
+                "audio_too_large",
+                &format!("recordings are limited to {max} bytes"),
+            )];
+        }
+        r.bytes.extend_from_slice(bytes);
+        vec![]
+    }
+
+    /// Starts a voice job and follows it from its first event.
+    async fn start_voice(&mut self, utterance: Utterance) -> Vec<String> {
+        let session_id = utterance.session_id.clone();
+        let ctx = RequestContext {
+            request_id: Uuid::now_v7().to_string(),
+            traceparent: None,
+        };
+        match voice::start(&self.app, &self.principal, &ctx, utterance).await {
+            Ok(job_id) => {
+                self.followed.insert(job_id, 0);
+                let mut out = vec![encode(&ServerMessage::UtteranceAccepted {
+                    job_id,
+                    session_id: &session_id,
+                })];
+                out.extend(self.catch_up(job_id).await);
+                out
+            }
+            Err(e) => {
+                let (code, message) = api_error_parts(e);
+                vec![error(&code, &message)]
+            }
+        }
     }
 
     /// Accepts a newer token of the same user and tenant and extends the session.

@@ -17,5 +17,7 @@ mod razorpay;
 mod reminders;
 mod security;
 mod shop;
+mod voice;
+mod voice_fakes;
 mod webhooks;
 mod ws;
