@@ -134,6 +134,9 @@ impl App {
                 mailer: mailer.clone(),
                 ttl_minutes: settings.auth.otp_ttl_secs / 60,
             }),
+            execute_permits: Arc::new(tokio::sync::Semaphore::new(VoiceDeps::execute_limit(
+                settings.database_max_connections,
+            ))),
         });
         let deps = StepDeps {
             pool: pool.clone(),

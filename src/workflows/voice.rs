@@ -250,6 +250,11 @@ fn execute(ctx: StepContext) -> StepFuture {
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_else(|| ParsedIntent::unknown(text.clone()));
         let voice = &ctx.deps.voice;
+        let _permit = voice
+            .execute_permits
+            .acquire()
+            .await
+            .map_err(|e| StepError::Transient(e.to_string()))?;
         let mut tx = ctx.deps.pool.begin().await?;
         let state =
             conversations::lock(&mut tx, ctx.tenant_id, &input.session_id, ctx.user_id).await?;

@@ -66,6 +66,19 @@ pub struct VoiceDeps {
     /// Starts the invoice jobs that confirmed drafts become.
     pub queue: JobQueue,
     pub codes: Arc<dyn ErasureCodes>,
+    /// Turns executing at once in this process. A turn holds its session's row lock on
+    /// one connection while the engine writes through another, so unbounded turns could
+    /// take every pooled connection and wait on each other; provider steps (most of a
+    /// turn's time) need no connection and are not bounded by this.
+    pub execute_permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl VoiceDeps {
+    /// Turns allowed at once for a pool of `max_connections`: a third of it, leaving
+    /// room for the other workflows and the API.
+    pub fn execute_limit(max_connections: u32) -> usize {
+        (max_connections as usize / 3).max(1)
+    }
 }
 
 /// Erasure codes emailed to the business owner (the same codes the REST erasure
