@@ -143,7 +143,8 @@ impl App {
             events,
             metrics: metrics.clone(),
             mailer: mailer.clone(),
-            whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?,
+            whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?
+                .map(|wa| wa.with_breaker(whatsapp_breaker(&settings, &metrics))),
             reminder_template: settings.whatsapp.reminder_template.clone(),
             store: store.clone(),
             portal_key: portal_key.clone(),
@@ -179,6 +180,17 @@ impl App {
     pub fn start_hub(&self) -> Hub {
         Hub::start(self.redis_client.clone(), self.queue.events())
     }
+}
+
+/// The breaker WhatsApp sends go through; thresholds shared with the voice providers.
+fn whatsapp_breaker(settings: &Settings, metrics: &Metrics) -> Arc<crate::resilience::CircuitBreaker> {
+    let p = &settings.providers;
+    Arc::new(crate::resilience::CircuitBreaker::new(
+        "whatsapp",
+        p.breaker_failure_threshold,
+        std::time::Duration::from_secs(p.breaker_open_secs),
+        metrics.breaker_state.with_label_values(&["whatsapp"]),
+    ))
 }
 
 /// The signing key: configured, or (development only) generated under the data dir.

@@ -76,8 +76,9 @@ impl RetryPolicy {
 }
 
 /// Names of the circuit breakers the code provides; specs may only name these.
-/// One per provider slot of the voice workflow (see `integrations::voice_providers`).
-pub const KNOWN_BREAKERS: &[&str] = &["stt", "llm", "tts"];
+/// One per provider slot of the voice workflow (see `integrations::voice_providers`),
+/// and WhatsApp sending (invoice and reminder delivery).
+pub const KNOWN_BREAKERS: &[&str] = &["stt", "llm", "tts", "whatsapp"];
 
 /// Where a breaker stands. The gauge exports it as 0, 1, 2 in this order of severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

