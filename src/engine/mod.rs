@@ -5,3 +5,4 @@
 //! `domain/` only: it knows nothing of HTTP, queues or providers.
 
 pub mod intent;
+pub mod rules;
