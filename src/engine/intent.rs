@@ -258,7 +258,8 @@ impl ParsedIntent {
             return Err(InvalidIntent::Amount);
         }
         let qty_ok = |q: i64| (1..=100_000).contains(&q);
-        if e.items.iter().any(|i| !qty_ok(i.quantity)) || e.quantity.is_some_and(|q| !qty_ok(q)) {
+        if e.items.iter().any(|i| !qty_ok(i.quantity)) || e.quantity.is_some_and(|q| !qty_ok(q))
+        {
             return Err(InvalidIntent::Quantity);
         }
         if e.discount_percent.is_some_and(|d| d > 100) {

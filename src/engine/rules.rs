@@ -12,6 +12,7 @@
 
 mod classify;
 mod contact;
+mod cues;
 mod customer;
 mod devanagari;
 mod lexicon;
@@ -158,6 +159,9 @@ fn confidence(kind: IntentKind, e: &Entities) -> f32 {
     if complete { 0.9 } else { 0.7 }
 }
 
+#[cfg(test)]
+#[path = "rules_answers_tests.rs"]
+mod answers_tests;
 #[cfg(test)]
 #[path = "rules_tests.rs"]
 mod tests;
