@@ -244,6 +244,9 @@ const CASES: &[(&str, K, &[E])] = &[
     ("set a reminder for Kiran every day at 9 am", K::CreateReminder, &[Cust("Kiran"), When("every day at 9 am")]),
     ("total pe 10% chhoot", K::AddDiscount, &[Pct(10)]),
     ("GST ke saath bill banao", K::ToggleGst, &[Gst(true)]),
+    ("Vikram ne 750 phonepe kiya", K::RecordPayment, &[Cust("Vikram"), Amt(75_000), Pay(&[(M::Upi, 75_000)])]),
+    ("2 kilo dal aur 1 kilo cheeni jodo", K::AddItems, &[Items(&[("dal", 2, KG), ("cheeni", 1, KG)])]),
+    ("Ramesh se kitne paise lene hain", K::CheckBalance, &[Cust("Ramesh")]),
     // Unknown
     ("mausam kaisa hai", K::Unknown, &[Conf(0.3)]),
     ("hello", K::Unknown, &[]),

@@ -132,7 +132,9 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
 fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     use IntentKind as K;
     let any = |w: &[&str]| has_any(t, w);
-    let pay = any(PAY) || has_phrase(t, "aa gaye") || has_phrase(t, "aa gayi");
+    // "Vikram ne 750 phonepe kiya": an amount with a payment mode is a payment.
+    let paid_by_mode = f.amount && t.iter().any(|w| mode(&w.text).is_some());
+    let pay = any(PAY) || has_phrase(t, "aa gaye") || has_phrase(t, "aa gayi") || paid_by_mode;
     let credit = any(CREDIT) || (any(&["credit"]) && !any(&["card"]));
     let asks = any(QUERY);
     if pay && (any(PAY_STRONG) || !credit) && (f.amount || !asks) {

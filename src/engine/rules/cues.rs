@@ -116,7 +116,7 @@ pub(super) const QUERY: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const BALANCE: &[&str] = &[
     "balance", "balances", "baki", "baaki", "bakaya", "bakaaya", "hisaab", "hisab", "pending",
-    "outstanding", "due", "dues", "owe", "owes", "lena",
+    "outstanding", "due", "dues", "owe", "owes", "lena", "lene",
 ];
 #[rustfmt::skip]
 pub(super) const TOTAL: &[&str] = &[

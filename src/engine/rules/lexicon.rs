@@ -126,7 +126,7 @@ const STOP: &[&str] = &[
     "dalo", "dal", "hatao", "hata", "hatado", "lagao", "laga", "lagado", "badlo", "badal", "rakho",
     "rakh", "bolo", "bol", "boliye", "chahiye", "hai", "hain", "tha", "thi", "ho", "hua", "hui",
     "gaya", "gayi", "gaye", "aaya", "aayi", "aaye", "aa", "mila", "mile", "mili", "mil", "jama",
-    "chuka", "chukaya", "kiya", "kiye", "lo", "le", "lena", "liya", "bacha", "bachi", "bache",
+    "chuka", "chukaya", "kiya", "kiye", "lo", "le", "lena", "lene", "dene", "liya", "bacha", "bachi", "bache",
     "dila", "dilana", "dilao", "dilado", "yaad", "kholo", "khol", "mitao", "mita", "ruk", "ruko",
     "jao", "rehne", "mat", "kam", "kamao", "becha", "bikri", "bika",
     // Hindi cue nouns, pronouns and fillers

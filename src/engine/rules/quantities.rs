@@ -46,7 +46,13 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             j += 1;
         }
         let start = j;
-        while j < toks.len() && j - start < 3 && !used[j] && is_content(&toks[j]) {
+        // "dal" is also the verb "put" ("daal do"), but right after a unit it is lentils.
+        let lentils = unit.is_some() && matches!(text(toks, j), "dal" | "daal");
+        while j < toks.len()
+            && j - start < 3
+            && !used[j]
+            && (is_content(&toks[j]) || (lentils && j == start))
+        {
             j += 1;
         }
         let mut product = start..j;
