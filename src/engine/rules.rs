@@ -1,12 +1,167 @@
-//! Placeholder until the rule-based parser lands (replaced by the `parser` branch).
-use super::intent::ParsedIntent;
+//! The offline, rule-based intent parser: Hinglish, English and Devanagari without any
+//! provider.
+//!
+//! It is the fallback when the LLM is down or slow, and the first pass for the short
+//! commands a shop repeats all day. The work runs in steps, one submodule each:
+//! `normalize` turns text into lower-case Roman words (Devanagari digits and common words
+//! transliterated), `numbers` folds number words ("dedh hazaar") into numeric tokens,
+//! `contact`, `quantities` and `customer` pull out entities, and `classify` decides the
+//! intent from cue words. Entities are read in a fixed order and each marks the words it
+//! used, so a phone number's digits are never also read as an amount, an item's product
+//! never as a customer's name.
+
+mod classify;
+mod contact;
+mod cues;
+mod customer;
+mod devanagari;
+mod lexicon;
+mod normalize;
+mod numbers;
+mod quantities;
+
+use super::intent::{Entities, IntentKind, ParsedIntent};
+use classify::Facts;
+use normalize::Tok;
+
+/// Understands one utterance without any provider.
 pub fn parse(text: &str) -> ParsedIntent {
-    ParsedIntent::unknown(text.to_lowercase())
-}
-pub fn confirmation(text: &str) -> Option<bool> {
-    match text.trim().to_lowercase().as_str() {
-        "haan" | "ha" | "yes" | "ok" => Some(true),
-        "nahi" | "no" => Some(false),
-        _ => None,
+    let toks = numbers::merge(normalize::words(text));
+    let normalized = join(&toks);
+    if toks.is_empty() {
+        return ParsedIntent::unknown(normalized);
+    }
+    let mut used = vec![false; toks.len()];
+    let mut e = Entities {
+        gstin: contact::gstin(&toks, &mut used),
+        email: contact::email(&toks, &mut used),
+        phone: contact::phone(&toks, &mut used),
+        ..Entities::default()
+    };
+    // A probe on a copy: classifying needs to know whether items were said, but which words
+    // they take is only settled once the intent is known.
+    let probe = quantities::items(&toks, &mut used.clone());
+    let who = customer::customer(&toks, &used, IntentKind::CheckBalance);
+    let facts = Facts {
+        items: !probe.is_empty(),
+        contact: e.gstin.is_some() || e.email.is_some() || e.phone.is_some(),
+        amount: (0..toks.len()).any(|i| !used[i] && toks[i].num.is_some()),
+        who: who.name.is_some() || who.active,
+    };
+    let kind = classify::kind(&toks, &facts);
+    fill(kind, &toks, &mut used, &mut e);
+    let confidence = confidence(kind, &e);
+    ParsedIntent {
+        intent: kind,
+        entities: e,
+        confidence,
+        normalized,
     }
 }
+
+/// A yes/no answer to a pending confirmation: Some(true) for haan/ha/haa/ji haan/bilkul/ok/okay/yes/theek hai/thik hai/kar do/confirm; Some(false) for nahi/nahin/na/no/mat karo/cancel/ruk jao/rehne do; None for anything else (a new request).
+pub fn confirmation(text: &str) -> Option<bool> {
+    let words: Vec<String> = normalize::words(text).into_iter().map(|t| t.text).collect();
+    lexicon::yes_or_no(&words)
+}
+
+/// Amount words or digits in paise: "500" → 50_000, "paanch sau" → 50_000, "dedh hazaar" → 150_000, "₹2,500" → 250_000, "5 lakh", "१२००", "पांच सौ", "2.5 hazar", "500 rupaye".
+pub fn amount_paise(text: &str) -> Option<i64> {
+    let toks = numbers::merge(normalize::words(text));
+    toks.iter().find_map(|t| t.num).and_then(quantities::paise)
+}
+
+fn join(toks: &[Tok]) -> String {
+    toks.iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads the entities the intent uses. The order matters: the reminder's time phrase and
+/// the items go first, so their numbers are not taken for the amount.
+fn fill(kind: IntentKind, toks: &[Tok], used: &mut [bool], e: &mut Entities) {
+    use IntentKind as K;
+    if matches!(kind, K::CreateReminder | K::CancelReminder) {
+        e.when = quantities::when(toks, used);
+    }
+    match kind {
+        K::CreateInvoice | K::AddItems => e.items = quantities::items(toks, used),
+        K::UpdateStock => {
+            if let Some(item) = quantities::items(toks, used).into_iter().next() {
+                e.product = Some(item.product);
+                e.quantity = Some(item.quantity);
+                e.unit = item.unit;
+            }
+        }
+        K::CheckStock => e.product = quantities::product(toks, used),
+        K::AddDiscount => {
+            e.discount_percent = quantities::percent(toks, used);
+            if e.discount_percent.is_none() {
+                e.discount_paise = quantities::amount(toks, used);
+            }
+            e.product = quantities::discounted_product(toks);
+        }
+        K::RecordPayment => {
+            e.payments = quantities::payments(toks, used);
+            e.amount_paise = match e.payments.len() {
+                0 => quantities::amount(toks, used),
+                _ => Some(e.payments.iter().map(|p| p.amount_paise).sum()),
+            };
+        }
+        K::AddCredit | K::CreateReminder => e.amount_paise = quantities::amount(toks, used),
+        K::SwitchLanguage => e.language = classify::language(toks),
+        _ => {}
+    }
+    if matches!(kind, K::CreateInvoice | K::ToggleGst) {
+        e.with_gst = classify::gst_choice(toks);
+    }
+    if classify::takes_all(kind) {
+        e.all = lexicon::has_any(toks, lexicon::ALL_WORDS);
+    }
+    if classify::names_customer(kind) {
+        let found = if kind == K::CreateCustomer {
+            customer::new_customer(toks, used)
+        } else {
+            customer::customer(toks, used, kind)
+        };
+        e.customer = found.name;
+        e.active_customer = found.active;
+    }
+}
+
+/// 0.9 with the intent's required entities, 0.7 when one is missing, 0.3 for Unknown.
+fn confidence(kind: IntentKind, e: &Entities) -> f32 {
+    use IntentKind as K;
+    let who = e.customer.is_some() || e.active_customer;
+    let complete = match kind {
+        K::Unknown => return 0.3,
+        K::CreateInvoice | K::AddItems => !e.items.is_empty(),
+        K::ToggleGst => e.with_gst.is_some(),
+        K::AddDiscount => e.discount_percent.is_some() || e.discount_paise.is_some(),
+        K::RecordPayment | K::AddCredit => who && e.amount_paise.is_some(),
+        K::CheckBalance | K::CustomerInfo | K::DeleteCustomerData | K::CreateReminder => who,
+        K::CreateCustomer => e.customer.is_some(),
+        K::UpdateCustomer => who && (e.phone.is_some() || e.email.is_some() || e.gstin.is_some()),
+        K::CancelReminder => who || e.all,
+        K::CheckStock => e.product.is_some(),
+        K::UpdateStock => e.product.is_some() && e.quantity.is_some(),
+        K::SwitchLanguage => e.language.is_some(),
+        K::ConfirmInvoice
+        | K::CancelInvoice
+        | K::SendInvoice
+        | K::ShowPendingInvoice
+        | K::ListBalances
+        | K::TotalPending
+        | K::ListReminders
+        | K::DailySummary => true,
+    };
+    if complete { 0.9 } else { 0.7 }
+}
+
+#[cfg(test)]
+#[path = "rules_answers_tests.rs"]
+mod answers_tests;
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

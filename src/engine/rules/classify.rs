@@ -1,0 +1,215 @@
+//! Which intent an utterance is, from its cue words.
+//!
+//! The checks run from the most specific cue to the most general, because the same word
+//! serves several intents: "cancel" with "reminder" is CancelReminder but with "bill"
+//! CancelInvoice; "aaya" with a unit is a stock arrival ("50 kilo aata aaya") but without
+//! one a payment ("Bharat ka 300 aa gaya"); "udhaar" with a number is new credit but with
+//! "kitna" a balance question. Facts read before classifying (items, contact details, a
+//! named customer) settle the rest.
+
+use super::cues::*;
+use super::lexicon::{has_any, has_phrase, mode, unit};
+use super::normalize::Tok;
+use crate::engine::intent::{IntentKind, Language};
+
+/// What was found before classifying.
+pub(super) struct Facts {
+    pub items: bool,
+    /// A phone, email or GSTIN.
+    pub contact: bool,
+    /// A number that is not part of a contact detail.
+    pub amount: bool,
+    /// A named or pointed-at customer.
+    pub who: bool,
+}
+
+pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
+    use IntentKind as K;
+    let any = |w: &[&str]| has_any(t, w);
+    if language(t).is_some() {
+        return K::SwitchLanguage;
+    }
+    if any(REMINDER) {
+        return if any(CANCEL) || any(&["mat"]) {
+            K::CancelReminder
+        } else if any(LIST) && !f.amount {
+            K::ListReminders
+        } else {
+            K::CreateReminder
+        };
+    }
+    if creates_customer(t) {
+        return K::CreateCustomer;
+    }
+    if any(BILL) {
+        return invoice_kind(t, f);
+    }
+    if f.contact || (any(FIELDS) && any(UPDATE)) {
+        return K::UpdateCustomer;
+    }
+    if any(DELETE) && any(DATA) {
+        return K::DeleteCustomerData;
+    }
+    if any(&["gst"]) {
+        return K::ToggleGst;
+    }
+    if any(DISCOUNT) || (any(&["kam"]) && !any(STOCK)) {
+        return K::AddDiscount;
+    }
+    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items) {
+        return K::ConfirmInvoice;
+    }
+    if daily(t) {
+        return K::DailySummary;
+    }
+    if let Some(k) = stock(t) {
+        return k;
+    }
+    if f.items && any(ADD_ITEMS) {
+        return K::AddItems;
+    }
+    if let Some(k) = money(t, f) {
+        return k;
+    }
+    if any(INFO) {
+        return K::CustomerInfo;
+    }
+    if f.items { K::AddItems } else { K::Unknown }
+}
+
+fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
+    use IntentKind as K;
+    let any = |w: &[&str]| has_any(t, w);
+    if any(&["gst"]) && !f.items {
+        K::ToggleGst
+    } else if any(DISCOUNT) && !f.items {
+        K::AddDiscount
+    } else if any(CANCEL) {
+        K::CancelInvoice
+    } else if any(SEND) {
+        K::SendInvoice
+    } else if any(CONFIRM) {
+        K::ConfirmInvoice
+    } else if !f.items && any(SHOW) {
+        K::ShowPendingInvoice
+    } else {
+        K::CreateInvoice
+    }
+}
+
+fn creates_customer(t: &[Tok]) -> bool {
+    let any = |w: &[&str]| has_any(t, w);
+    let customer = any(&["customer", "grahak", "party"]);
+    let verb = any(&[
+        "banao", "bana", "banado", "create", "add", "jodo", "register", "save",
+    ]);
+    (any(&["naya", "nayi", "new"]) && (customer || any(&["khata", "account"])))
+        || (customer && verb && !any(&["delete", "hatao"]))
+        || has_phrase(t, "khata kholo")
+        || has_phrase(t, "khata khol")
+        || has_phrase(t, "open account")
+}
+
+fn daily(t: &[Tok]) -> bool {
+    (has_any(t, TODAY) && has_any(t, DAY_NOUNS))
+        || has_phrase(t, "daily summary")
+        || has_phrase(t, "day summary")
+}
+
+fn stock(t: &[Tok]) -> Option<IntentKind> {
+    let any = |w: &[&str]| has_any(t, w);
+    let unit_said = t.iter().any(|w| unit(&w.text).is_some());
+    let mode_said = t.iter().any(|w| mode(&w.text).is_some());
+    if any(STOCK) && any(STOCK_CHANGE) {
+        return Some(IntentKind::UpdateStock);
+    }
+    if any(ARRIVE) && unit_said && !mode_said {
+        return Some(IntentKind::UpdateStock);
+    }
+    (any(STOCK) || any(LEFT)).then_some(IntentKind::CheckStock)
+}
+
+fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
+    use IntentKind as K;
+    let any = |w: &[&str]| has_any(t, w);
+    // "Vikram ne 750 phonepe kiya": an amount with a payment mode is a payment.
+    let paid_by_mode = f.amount && t.iter().any(|w| mode(&w.text).is_some());
+    let pay = any(PAY) || has_phrase(t, "aa gaye") || has_phrase(t, "aa gayi") || paid_by_mode;
+    let credit = any(CREDIT) || (any(&["credit"]) && !any(&["card"]));
+    let asks = any(QUERY);
+    if pay && (any(PAY_STRONG) || !credit) && (f.amount || !asks) {
+        return Some(K::RecordPayment);
+    }
+    if credit && (f.amount || !asks) && !any(BALANCE) {
+        return Some(K::AddCredit);
+    }
+    let about_money = any(BALANCE) || (credit && asks) || (asks && any(&["paisa", "paise"]));
+    if !about_money {
+        return None;
+    }
+    Some(if any(TOTAL) {
+        K::TotalPending
+    } else if any(EVERYONE) {
+        K::ListBalances
+    } else if f.who || any(&["balance"]) {
+        K::CheckBalance
+    } else {
+        K::TotalPending
+    })
+}
+
+/// The language asked for: a language name with a word that asks to switch.
+pub(super) fn language(t: &[Tok]) -> Option<Language> {
+    let lang = t.iter().find_map(|w| match w.text.as_str() {
+        "english" | "angrezi" | "angreji" => Some(Language::English),
+        "hindi" | "hinglish" => Some(Language::Hinglish),
+        _ => None,
+    })?;
+    let cue = [
+        "mein", "me", "main", "in", "bolo", "bol", "boliye", "speak", "talk", "baat", "language",
+        "bhasha", "switch", "reply", "jawab", "use",
+    ];
+    has_any(t, &cue).then_some(lang)
+}
+
+/// `Some(false)` for "bina GST", `Some(true)` for "GST lagao" (or GST named alone with a bill).
+pub(super) fn gst_choice(t: &[Tok]) -> Option<bool> {
+    if !has_any(t, &["gst"]) {
+        return None;
+    }
+    Some(!has_any(t, GST_OFF))
+}
+
+/// Intents where "sab"/"saare"/"all" widens the action to everything.
+pub(super) fn takes_all(kind: IntentKind) -> bool {
+    use IntentKind as K;
+    matches!(
+        kind,
+        K::CancelInvoice
+            | K::ConfirmInvoice
+            | K::SendInvoice
+            | K::ShowPendingInvoice
+            | K::CancelReminder
+            | K::ListReminders
+            | K::ListBalances
+    )
+}
+
+/// Intents that can be about a customer (the rest are about products, the shop or the
+/// assistant itself).
+pub(super) fn names_customer(kind: IntentKind) -> bool {
+    use IntentKind as K;
+    !matches!(
+        kind,
+        K::UpdateStock
+            | K::CheckStock
+            | K::SwitchLanguage
+            | K::DailySummary
+            | K::TotalPending
+            | K::ListBalances
+            | K::AddItems
+            | K::ToggleGst
+            | K::AddDiscount
+            | K::Unknown
+    )
+}
