@@ -183,7 +183,10 @@ impl App {
 }
 
 /// The breaker WhatsApp sends go through; thresholds shared with the voice providers.
-fn whatsapp_breaker(settings: &Settings, metrics: &Metrics) -> Arc<crate::resilience::CircuitBreaker> {
+fn whatsapp_breaker(
+    settings: &Settings,
+    metrics: &Metrics,
+) -> Arc<crate::resilience::CircuitBreaker> {
     let p = &settings.providers;
     Arc::new(crate::resilience::CircuitBreaker::new(
         "whatsapp",

@@ -196,13 +196,24 @@ mod tests {
     #[tokio::test]
     async fn repeated_outages_open_the_breaker_and_later_sends_pause_without_calling() {
         let gauge = prometheus::IntGauge::new("wa_breaker_test", "test").unwrap();
-        let breaker = Arc::new(CircuitBreaker::new("whatsapp", 2, Duration::from_secs(600), gauge.clone()));
+        let breaker = Arc::new(CircuitBreaker::new(
+            "whatsapp",
+            2,
+            Duration::from_secs(600),
+            gauge.clone(),
+        ));
         let server = FakeServer::start(vec![Canned::json(503, serde_json::json!({}))]).await;
         let wa = sender(&server.base, breaker.clone());
         for _ in 0..2 {
-            assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Retry(_))));
+            assert!(matches!(
+                wa.send_text("123", "15551234567", "hi").await,
+                Err(SendError::Retry(_))
+            ));
         }
-        assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Pause(_))));
+        assert!(matches!(
+            wa.send_text("123", "15551234567", "hi").await,
+            Err(SendError::Pause(_))
+        ));
         assert_eq!(server.calls(), 2, "an open breaker does not call Meta");
         assert_eq!(gauge.get(), 2);
     }
@@ -210,12 +221,20 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_is_an_answer_and_keeps_the_breaker_closed() {
         let gauge = prometheus::IntGauge::new("wa_breaker_test2", "test").unwrap();
-        let breaker = Arc::new(CircuitBreaker::new("whatsapp", 1, Duration::from_secs(600), gauge));
+        let breaker = Arc::new(CircuitBreaker::new(
+            "whatsapp",
+            1,
+            Duration::from_secs(600),
+            gauge,
+        ));
         let err = serde_json::json!({"error": {"message": "opted out", "type": "OAuthException", "code": 131050}});
         let server = FakeServer::start(vec![Canned::json(400, err)]).await;
         let wa = sender(&server.base, breaker.clone());
         for _ in 0..3 {
-            assert!(matches!(wa.send_text("123", "15551234567", "hi").await, Err(SendError::Permanent(_))));
+            assert!(matches!(
+                wa.send_text("123", "15551234567", "hi").await,
+                Err(SendError::Permanent(_))
+            ));
         }
         assert_eq!(server.calls(), 3);
         assert!(!breaker.is_open());
