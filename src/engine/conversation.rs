@@ -100,7 +100,7 @@ impl Draft {
 pub enum Pending {
     /// "Haan" runs `action` as confirmed; "nahi" drops it.
     Confirm {
-        action: ParsedIntent,
+        action: Box<ParsedIntent>,
         customer: Option<CustomerRef>,
     },
     /// The owner was emailed a code; saying it erases this customer.

@@ -140,10 +140,10 @@ impl Engine<'_> {
         transcript: &str,
         parsed: ParsedIntent,
     ) -> Result<Outcome, EngineError> {
-        if let Some(pending) = conv.pending.take() {
-            if let Some(outcome) = self.answer_pending(conv, pending, transcript).await? {
-                return Ok(outcome);
-            }
+        if let Some(pending) = conv.pending.take()
+            && let Some(outcome) = self.answer_pending(conv, pending, transcript).await?
+        {
+            return Ok(outcome);
         }
         if parsed.intent == IntentKind::Unknown || parsed.confidence < self.policy.min_confidence {
             return Ok(Outcome::new(
@@ -169,7 +169,7 @@ impl Engine<'_> {
                     if let Some(c) = customer {
                         conv.active_customer = Some(c);
                     }
-                    Ok(Some(self.execute(conv, action, true).await?))
+                    Ok(Some(self.execute(conv, *action, true).await?))
                 }
                 Some(false) => Ok(Some(Outcome::new(
                     action.intent,
@@ -255,7 +255,10 @@ impl Engine<'_> {
         reply: String,
     ) -> Outcome {
         let intent = action.intent;
-        conv.pending = Some(Pending::Confirm { action, customer });
+        conv.pending = Some(Pending::Confirm {
+            action: Box::new(action),
+            customer,
+        });
         Outcome::new(intent, Status::NeedsConfirmation, reply)
     }
 }
