@@ -129,7 +129,7 @@ impl VoiceProviders {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resilience::{BreakerState, KNOWN_BREAKERS};
+    use crate::resilience::BreakerState;
 
     fn settings(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut vars = vec![("DATABASE_URL", "postgres://x"), ("REDIS_URL", "redis://y")];
@@ -152,7 +152,7 @@ mod tests {
     fn defaults_select_no_remote_provider() {
         let v = build(&[("EXECORA_TTS_PROVIDER", "none")]);
         assert!(v.stt.is_none() && v.llm.is_none() && v.tts.is_none());
-        for name in KNOWN_BREAKERS {
+        for name in ["stt", "llm", "tts"] {
             assert_eq!(v.breaker(name).unwrap().state(), BreakerState::Closed);
         }
         assert!(v.breaker("nope").is_none());
