@@ -18,6 +18,7 @@ mod reminders;
 mod security;
 mod shop;
 mod voice;
+mod voice_dialogue;
 mod voice_fakes;
 mod webhooks;
 mod ws;
