@@ -9,6 +9,13 @@
 //! intent from cue words. Entities are read in a fixed order and each marks the words it
 //! used, so a phone number's digits are never also read as an amount, an item's product
 //! never as a customer's name.
+//!
+//! Known misses (the LLM, when configured, covers them): "haan bill bana do" with no
+//! items reads as a new bill, not a confirmation; "bina GST ke bill banao" with no items
+//! as a GST toggle; there is no modify-reminder intent ("kal ke bajaye parso" becomes a
+//! new reminder); "X ko 500 diya" without "udhaar" is read as a payment; a name said
+//! without a particle is the first word not in a word list (the fuzzy customer search,
+//! which asks when unsure, is the backstop); only English and Hinglish replies.
 
 mod classify;
 mod contact;
