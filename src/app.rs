@@ -52,6 +52,8 @@ pub struct App {
     pub cache: Cache,
     /// Where uploaded audio waits for the voice workflow's `store` step.
     pub voice_staging: AudioStaging,
+    /// Gauges computed when `/metrics` is scraped.
+    pub scrape_metrics: Arc<crate::api::scrape::ScrapeMetrics>,
 }
 
 impl App {
@@ -155,6 +157,9 @@ impl App {
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let tickets = TicketStore::new(redis.clone(), ns);
         let limiter = RateLimiter::new(redis.clone(), ns);
+        let scrape_metrics = Arc::new(crate::api::scrape::ScrapeMetrics::new(
+            settings.database_max_connections,
+        )?);
         Ok(Self {
             settings: Arc::new(settings),
             pool,
@@ -173,6 +178,7 @@ impl App {
             portal_key,
             cache,
             voice_staging,
+            scrape_metrics,
         })
     }
 

@@ -77,7 +77,6 @@ impl SystemApi {
     /// Prometheus metrics (text exposition format).
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, app: Data<&App>) -> PlainText<String> {
-        super::queue_depth::refresh(app.0).await;
-        PlainText(app.0.metrics.render())
+        PlainText(super::scrape::render(app.0).await)
     }
 }

@@ -334,3 +334,16 @@ pub async fn delete_finished_before(pool: &PgPool, retention_secs: i64) -> sqlx:
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Per workflow, how long the longest-waiting due job has waited, in seconds: queued
+/// jobs since they were accepted, retrying ones since their retry fell due.
+pub async fn oldest_waiting(pool: &PgPool) -> sqlx::Result<Vec<(String, f64)>> {
+    sqlx::query_as(
+        "select workflow, extract(epoch from now() - min(coalesce(next_attempt_at, created_at)))::float8
+         from jobs
+         where state in ('queued', 'retrying') and coalesce(next_attempt_at, created_at) <= now()
+         group by workflow",
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,122 @@
+//! Gauges read when `/metrics` is scraped: queue depth and the age of the oldest waiting
+//! job per queue, the database pool, and the process itself.
+//!
+//! They describe shared state (Redis lists, Postgres rows) or the process, so they are
+//! computed on scrape instead of being kept up to date on every change. They live in
+//! their own registry, appended to the main one's exposition.
+
+use prometheus::{Encoder, GaugeVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use crate::{app::App, domain::jobs, workflows::queue::redis_config};
+
+/// The scrape-time families.
+pub struct ScrapeMetrics {
+    registry: Registry,
+    oldest_age: GaugeVec,
+    pool_connections: IntGaugeVec,
+}
+
+impl ScrapeMetrics {
+    pub fn new(max_connections: u32) -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let oldest_age = GaugeVec::new(
+            Opts::new(
+                "execora_queue_oldest_job_age_seconds",
+                "How long the longest-waiting due job of each queue has waited",
+            ),
+            &["queue"],
+        )?;
+        let pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "execora_db_pool_connections",
+                "Database pool connections by state (idle, in_use)",
+            ),
+            &["state"],
+        )?;
+        let pool_max = IntGauge::new(
+            "execora_db_pool_max_connections",
+            "Largest size of the database pool (EXECORA_DATABASE_MAX_CONNECTIONS)",
+        )?;
+        pool_max.set(i64::from(max_connections));
+        registry.register(Box::new(oldest_age.clone()))?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_max.clone()))?;
+        // CPU seconds, resident memory, open files, threads, start time (Linux).
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::new(
+                std::process::id() as i32,
+                "execora",
+            ),
+        ))?;
+        Ok(Self {
+            registry,
+            oldest_age,
+            pool_connections,
+        })
+    }
+
+    fn render(&self) -> String {
+        let mut buf = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
+            tracing::error!(error = %e, "metrics encoding failed");
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+}
+
+/// Refreshes every scrape-time gauge and renders all metrics.
+pub async fn render(app: &App) -> String {
+    refresh_queue_depth(app).await;
+    let scrape = &app.scrape_metrics;
+    let size = app.pool.size();
+    let idle = u32::try_from(app.pool.num_idle()).unwrap_or(u32::MAX);
+    scrape
+        .pool_connections
+        .with_label_values(&["idle"])
+        .set(i64::from(idle));
+    scrape
+        .pool_connections
+        .with_label_values(&["in_use"])
+        .set(i64::from(size.saturating_sub(idle)));
+    match jobs::oldest_waiting(&app.pool).await {
+        Ok(ages) => {
+            for spec in app.runtime.specs.iter() {
+                let age = ages
+                    .iter()
+                    .filter(|(workflow, _)| *workflow == spec.name)
+                    .map(|(_, age)| *age)
+                    .fold(0.0, f64::max);
+                scrape.oldest_age.with_label_values(&[&spec.queue]).set(age);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "oldest job age not read"),
+    }
+    let mut text = app.metrics.render();
+    text.push_str(&scrape.render());
+    text
+}
+
+/// Updates `execora_queue_depth_jobs` for every queue (waiting and scheduled).
+async fn refresh_queue_depth(app: &App) {
+    let mut conn = app.redis.clone();
+    for spec in app.runtime.specs.iter() {
+        let cfg = redis_config(
+            &app.settings.redis_namespace,
+            &spec.queue,
+            &app.settings.jobs,
+        );
+        let depth: redis::RedisResult<(i64, i64)> = redis::pipe()
+            .cmd("LLEN")
+            .arg(cfg.active_jobs_list())
+            .cmd("ZCARD")
+            .arg(cfg.scheduled_jobs_set())
+            .query_async(&mut conn)
+            .await;
+        if let Ok((waiting, scheduled)) = depth {
+            let g = &app.metrics.queue_depth;
+            g.with_label_values(&[&spec.queue, "waiting"]).set(waiting);
+            g.with_label_values(&[&spec.queue, "scheduled"])
+                .set(scheduled);
+        }
+    }
+}
