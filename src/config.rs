@@ -104,7 +104,7 @@ settings! {
     "voice.max_audio_bytes", "EXECORA_VOICE_MAX_AUDIO_BYTES", Integer, "10485760", "Largest recording accepted for one utterance.";
     "voice.session_idle_secs", "EXECORA_VOICE_SESSION_IDLE_SECS", Integer, "86400", "A voice session idle this long is forgotten (its draft and context).";
     "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
-    "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Local hours in which no reminder is sent (HH:MM-HH:MM); empty = none.";
+    "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Hours, in each business's time zone, in which no reminder is sent (HH:MM-HH:MM); empty = none.";
     "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
     "jobs.heartbeat_secs", "EXECORA_JOBS_HEARTBEAT_SECS", Integer, "3", "Worker heartbeat; a dead worker's jobs move on after heartbeat x missed.";
     "jobs.missed_heartbeats", "EXECORA_JOBS_MISSED_HEARTBEATS", Integer, "3", "Missed heartbeats before a worker counts as dead.";

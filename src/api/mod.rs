@@ -5,6 +5,7 @@
 
 mod auth;
 mod auth_types;
+mod business;
 mod cursor;
 mod customer_types;
 mod customers;
@@ -81,6 +82,7 @@ type Apis = (
     probes::ProbesApi,
     webhooks::WebhooksApi,
     razorpay::RazorpayApi,
+    business::BusinessApi,
     voice::VoiceApi,
 );
 
@@ -99,6 +101,7 @@ fn service() -> OpenApiService<Apis, ()> {
             probes::ProbesApi,
             webhooks::WebhooksApi,
             razorpay::RazorpayApi,
+            business::BusinessApi,
             voice::VoiceApi,
         ),
         "Execora",

@@ -1,5 +1,6 @@
 //! `/api/v1/reminders`: payment reminders from an ISO time or a Hinglish phrase
 //! ("kal 7 baje", "har mahine 1 tareekh", "daily 3 baje", "har 5 minute", "10 minute baad").
+//! Times of day in a phrase are wall-clock times in the business's time zone.
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
@@ -14,7 +15,8 @@ use super::{ApiTags, security::BearerAuth};
 use crate::{
     app::App,
     domain::{
-        reminders::{self, Reminder, ReminderError},
+        businesses,
+        reminders::{self, NewReminder, Reminder, ReminderError},
         schedule::{self, ScheduleError},
     },
     error::ApiError,
@@ -26,7 +28,8 @@ pub struct RemindersApi;
 struct ReminderInput {
     customer_id: Uuid,
     /// RFC 3339 time, or a phrase such as "kal shaam 7 baje", "har mahine 1 tareekh",
-    /// "daily 3 baje", "har 5 minute", "30 minute baad" (Asia/Kolkata).
+    /// "daily 3 baje", "har 5 minute", "30 minute baad"; times of day are in the business's
+    /// time zone (Asia/Kolkata unless the owner set another).
     #[oai(validator(min_length = 1, max_length = 120))]
     when: String,
     /// Added to the composed message.
@@ -86,30 +89,31 @@ impl RemindersApi {
         #[oai(name = "Idempotency-Key")] _key: Header<Option<String>>,
         body: Json<ReminderInput>,
     ) -> Result<Created, ApiError> {
-        let sched =
-            schedule::parse(&body.when, Utc::now(), reminders::ist()).map_err(|e| match e {
-                ScheduleError::PastTime => {
-                    ApiError::unprocessable("past_time", "that time has already passed")
-                }
-                other => ApiError::unprocessable("unrecognised_schedule", other.to_string()),
-            })?;
-        let r = reminders::create(
-            &app.pool,
-            auth.0.tenant_id,
-            body.customer_id,
-            &sched,
-            body.when.trim(),
-            body.message.as_deref(),
-            auth.0.user_id,
-        )
-        .await
-        .map_err(|e| match e {
-            ReminderError::NoCustomer => ApiError::not_found("customer"),
-            ReminderError::NoOccurrence => {
-                ApiError::unprocessable("past_time", "the schedule has no future occurrence")
+        let tenant = auth.0.tenant_id;
+        let tz = businesses::time_zone(&app.pool, tenant).await?;
+        let sched = schedule::parse(&body.when, Utc::now(), tz).map_err(|e| match e {
+            ScheduleError::PastTime => {
+                ApiError::unprocessable("past_time", "that time has already passed")
             }
-            ReminderError::Db(db) => db.into(),
+            other => ApiError::unprocessable("unrecognised_schedule", other.to_string()),
         })?;
+        let new = NewReminder {
+            customer: body.customer_id,
+            schedule: &sched,
+            tz,
+            text: body.when.trim(),
+            message: body.message.as_deref(),
+            created_by: auth.0.user_id,
+        };
+        let r = reminders::create(&app.pool, tenant, new)
+            .await
+            .map_err(|e| match e {
+                ReminderError::NoCustomer => ApiError::not_found("customer"),
+                ReminderError::NoOccurrence => {
+                    ApiError::unprocessable("past_time", "the schedule has no future occurrence")
+                }
+                ReminderError::Db(db) => db.into(),
+            })?;
         Ok(Created::Created(Json(r.into())))
     }
 

@@ -1,9 +1,16 @@
-//! Businesses (tenants), their owners, and the per-business provider settings
-//! (WhatsApp phone-number id, Razorpay webhook key) that route callbacks to a tenant.
+//! Businesses (tenants), their owners, their time zone, and the per-business provider
+//! settings (WhatsApp phone-number id, Razorpay webhook key) that route callbacks to a
+//! tenant.
 
+use chrono::Utc;
 use secrecy::SecretString;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use super::{
+    reminders,
+    schedule::{self, Tz},
+};
 
 /// Creates a business and its owner, or returns the existing ones for that owner email.
 pub async fn ensure_demo(
@@ -74,4 +81,44 @@ pub async fn razorpay_webhook_secret(
             .fetch_optional(pool)
             .await?;
     Ok(secret.flatten().map(SecretString::from))
+}
+
+/// The zone a stored `businesses.time_zone` names. The API only stores names the tz
+/// database knows, but a row written by hand, or a name a later tz release dropped, must
+/// not stop that shop's reminders or invoices: it falls back to India, loudly.
+pub fn zone_named(tenant: Uuid, name: &str) -> Tz {
+    schedule::zone(name).unwrap_or_else(|| {
+        tracing::warn!(business.id = %tenant, time_zone = name, fallback = schedule::DEFAULT_ZONE.name(),
+            "unknown business time zone; using the default");
+        schedule::DEFAULT_ZONE
+    })
+}
+
+/// The business's time zone, in which its schedules and financial years are reckoned;
+/// the default for an unknown business (its callers then find nothing else either).
+pub async fn time_zone(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Tz> {
+    let name: Option<String> = sqlx::query_scalar("select time_zone from businesses where id = $1")
+        .bind(tenant)
+        .fetch_optional(pool)
+        .await?;
+    Ok(name.map_or(schedule::DEFAULT_ZONE, |n| zone_named(tenant, &n)))
+}
+
+/// Sets the business's time zone; `false` when there is no such business. In the same
+/// transaction the pending occurrences of its daily and monthly reminders move to their
+/// wall-clock time in the new zone (see [`reminders::rezone`]), so "roz 9 baje" is 9 in
+/// the new zone from the next occurrence on.
+pub async fn set_time_zone(pool: &PgPool, tenant: Uuid, tz: Tz) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("update businesses set time_zone = $2 where id = $1")
+        .bind(tenant)
+        .bind(tz.name())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    reminders::rezone(&mut tx, tenant, tz, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(true)
 }

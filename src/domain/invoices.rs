@@ -1,9 +1,9 @@
 //! GST invoices: issue (numbered, lines, stock, ledger debit) in one transaction keyed
 //! by the job that asked for it; cancel (reversal entry, stock back, number kept); read.
 //!
-//! Numbers are gapless per business and financial year (April–March, Indian time):
-//! the counter row is incremented inside the issuing transaction, so a rolled-back issue
-//! gives its number back and concurrent issues queue on the row lock. A redelivered job
+//! Numbers are gapless per business and financial year (April–March, in the business's
+//! time zone): the counter row is incremented inside the issuing transaction, so a
+//! rolled-back issue gives its number back and concurrent issues queue on the row lock. A redelivered job
 //! finds the invoice its first delivery wrote (unique `job_id`) and writes nothing.
 
 use chrono::{DateTime, Datelike, Utc};
@@ -11,9 +11,11 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{
+    businesses,
     gst::{self, LineInput, Supply},
     ledger::{self, NewEntry},
     products::{self, MovementReason},
+    schedule::Tz,
 };
 
 /// One requested line: a product of the shop, or a free-text item with its own price.
@@ -75,10 +77,11 @@ pub enum InvoiceError {
 pub const COLUMNS: &str = "id, customer_id, job_id, number, status, supply, subtotal_paise, discount_paise, \
     cgst_paise, sgst_paise, igst_paise, round_off_paise, total_paise, paid_paise, issued_at, cancelled_at";
 
-/// "2026-27" for any date from 1 April 2026 to 31 March 2027 in India Standard Time
-/// (UTC+05:30, no daylight saving), in which financial years are reckoned.
-pub fn financial_year(at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&super::schedule::ist());
+/// "2026-27" for any date from 1 April 2026 to 31 March 2027 in the business's zone
+/// `tz`: India's financial year turns at the shop's own midnight, so an invoice issued
+/// late on 31 March local time still belongs to the year ending that day.
+pub fn financial_year(at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
     let start = if local.month() >= 4 {
         local.year()
     } else {
@@ -164,15 +167,15 @@ pub async fn issue(
     if let Some(existing) = by_job(&mut tx, tenant, job_id).await? {
         return Ok(existing);
     }
-    let states: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "select c.state_code, b.state_code from customers c join businesses b on b.id = c.business_id
+    let states: Option<(Option<String>, Option<String>, String)> = sqlx::query_as(
+        "select c.state_code, b.state_code, b.time_zone from customers c join businesses b on b.id = c.business_id
          where c.id = $1 and c.business_id = $2 for update of c",
     )
     .bind(req.customer_id)
     .bind(tenant)
     .fetch_optional(&mut *tx)
     .await?;
-    let (buyer_state, seller_state) = states.ok_or(InvoiceError::NoCustomer)?;
+    let (buyer_state, seller_state, zone) = states.ok_or(InvoiceError::NoCustomer)?;
     let supply = match (&buyer_state, &seller_state) {
         (Some(b), Some(s)) if b != s => Supply::InterState,
         _ => Supply::IntraState,
@@ -181,7 +184,7 @@ pub async fn issue(
     let inputs: Vec<LineInput> = lines.iter().map(|l| l.input).collect();
     let totals = gst::invoice_totals(&inputs, supply)?;
     let issued_at = Utc::now();
-    let fy = financial_year(issued_at);
+    let fy = financial_year(issued_at, businesses::zone_named(tenant, &zone));
     let seq: i32 = sqlx::query_scalar(
         "insert into invoice_counters (business_id, financial_year, last_seq) values ($1, $2, 1)
          on conflict (business_id, financial_year) do update set last_seq = invoice_counters.last_seq + 1

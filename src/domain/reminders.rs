@@ -4,16 +4,18 @@
 //! once; in the same transaction it records the occurrence (unique per reminder and
 //! time), writes the job record that will send it, and moves the reminder to its next
 //! occurrence. Either all of that happens or none, so no occurrence is sent twice and
-//! none is lost.
+//! none is lost. Occurrences and quiet hours are reckoned in each business's own time
+//! zone, read with the due row.
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
+    businesses,
     jobs::{self, NewJob},
-    schedule::{self, Schedule},
+    schedule::{self, Schedule, Tz},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -32,8 +34,6 @@ pub struct Reminder {
 
 const COLUMNS: &str = "id, customer_id, schedule, schedule_text, message, next_run_at, status, sent_count, last_sent_at, created_at";
 
-pub use super::schedule::ist;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ReminderError {
     #[error("no such customer")]
@@ -44,16 +44,31 @@ pub enum ReminderError {
     Db(#[from] sqlx::Error),
 }
 
+/// What a new reminder is: for whom, when (parsed in `tz`, the business's zone, which the
+/// caller has loaded to parse it), and what it says.
+pub struct NewReminder<'a> {
+    pub customer: Uuid,
+    pub schedule: &'a Schedule,
+    pub tz: Tz,
+    pub text: &'a str,
+    pub message: Option<&'a str>,
+    pub created_by: Uuid,
+}
+
 pub async fn create(
     pool: &PgPool,
     tenant: Uuid,
-    customer: Uuid,
-    sched: &Schedule,
-    text: &str,
-    message: Option<&str>,
-    created_by: Uuid,
+    new: NewReminder<'_>,
 ) -> Result<Reminder, ReminderError> {
-    let first = schedule::next_after(sched, Utc::now() - chrono::Duration::seconds(1), ist())
+    let NewReminder {
+        customer,
+        schedule: sched,
+        tz,
+        text,
+        message,
+        created_by,
+    } = new;
+    let first = schedule::next_after(sched, Utc::now() - chrono::Duration::seconds(1), tz)
         .ok_or(ReminderError::NoOccurrence)?;
     let exists: Option<Uuid> = sqlx::query_scalar(
         "select id from customers where id = $1 and business_id = $2 and erased_at is null",
@@ -118,6 +133,7 @@ struct Due {
     business_id: Uuid,
     schedule: serde_json::Value,
     next_run_at: DateTime<Utc>,
+    time_zone: String,
 }
 
 /// Claims up to `limit` due reminders (see the module comment). Inside quiet hours a due
@@ -129,10 +145,12 @@ pub async fn claim_due(
     limit: i64,
 ) -> sqlx::Result<Vec<Claimed>> {
     let mut tx = pool.begin().await?;
+    // Only the reminder rows are locked: the business row is read, not claimed.
     let due: Vec<Due> = sqlx::query_as(
-        "select id, business_id, schedule, next_run_at from reminders
-         where status = 'active' and next_run_at <= $1
-         order by next_run_at limit $2 for update skip locked",
+        "select r.id, r.business_id, r.schedule, r.next_run_at, b.time_zone
+         from reminders r join businesses b on b.id = r.business_id
+         where r.status = 'active' and r.next_run_at <= $1
+         order by r.next_run_at limit $2 for update of r skip locked",
     )
     .bind(now)
     .bind(limit)
@@ -140,8 +158,9 @@ pub async fn claim_due(
     .await?;
     let mut claimed = Vec::new();
     for r in due {
+        let tz = businesses::zone_named(r.business_id, &r.time_zone);
         if let Some((start, end)) = quiet {
-            let allowed = schedule::respect_quiet_hours(now, ist(), start, end);
+            let allowed = schedule::respect_quiet_hours(now, tz, start, end);
             if allowed > now {
                 sqlx::query(
                     "update reminders set next_run_at = $2, updated_at = now() where id = $1",
@@ -155,7 +174,7 @@ pub async fn claim_due(
         }
         let next = serde_json::from_value::<Schedule>(r.schedule)
             .ok()
-            .and_then(|s| schedule::next_after(&s, now.max(r.next_run_at), ist()));
+            .and_then(|s| schedule::next_after(&s, now.max(r.next_run_at), tz));
         sqlx::query(
             "update reminders set next_run_at = $2, status = case when $2::timestamptz is null then 'done' else status end,
                     updated_at = now() where id = $1",
@@ -197,6 +216,43 @@ pub async fn claim_due(
     }
     tx.commit().await?;
     Ok(claimed)
+}
+
+/// Moves the pending occurrence of the business's daily and monthly reminders to their
+/// wall-clock time in its new zone `tz`, inside the transaction that changes the zone.
+/// One-off and interval reminders are fixed instants and stay; so do occurrences already
+/// due, which the sweep is about to send and then advances in the new zone.
+pub async fn rezone(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let pending: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
+        "select id, schedule from reminders
+         where business_id = $1 and status = 'active' and next_run_at > $2
+           and schedule->>'kind' in ('daily', 'monthly')
+         for update",
+    )
+    .bind(tenant)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut moved = 0;
+    for (id, value) in pending {
+        let next = serde_json::from_value::<Schedule>(value)
+            .ok()
+            .and_then(|s| schedule::next_after(&s, now, tz));
+        let Some(next) = next else { continue };
+        moved +=
+            sqlx::query("update reminders set next_run_at = $2, updated_at = now() where id = $1")
+                .bind(id)
+                .bind(next)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+    }
+    Ok(moved)
 }
 
 /// What the reminder job needs to compose its message.

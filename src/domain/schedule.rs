@@ -1,8 +1,13 @@
 //! Reminder schedules from what a shopkeeper says ("kal shaam 7 baje", "har 5 minute",
 //! "har mahine 5 tarikh ko 10 baje") or from an RFC 3339 time sent by an app.
 //!
-//! Parsing is deterministic: the caller passes `now` and the shop's UTC offset. India is a
-//! fixed UTC+05:30 without DST, so a `FixedOffset` is exact and no tz database is needed.
+//! Parsing is deterministic: the caller passes `now` and the business's IANA time zone
+//! (`businesses.time_zone`, [`DEFAULT_ZONE`] unless the owner set another). Wall-clock
+//! times are resolved with the tz database, so zones with daylight saving keep "roz 9
+//! baje" at 9 local across a change: a local time that does not exist (the spring-forward
+//! gap) moves to the first instant after the gap, and one that occurs twice (fall-back)
+//! takes the earlier. "Har N minute/ghante/din" is an interval of elapsed time, not of
+//! wall-clock time, so it does not follow a DST change.
 //! Phrases are read by looking at the words next to a few keywords ("baje", "minute",
 //! "tarikh"), so the rest of a voice command ("Rahul ko 500 ka reminder … bhejo") is
 //! tolerated. Recurring schedules keep wall-clock fields rather than instants so that
@@ -15,7 +20,11 @@
 //! and `clock` (which time of day), as those rules change with what shopkeepers say,
 //! while the arithmetic only changes with the calendar.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike, Utc,
+};
+pub use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 mod clock;
@@ -57,7 +66,17 @@ fn out_of_range(what: impl std::fmt::Display) -> ScheduleError {
     ScheduleError::OutOfRange(what.to_string())
 }
 
-fn local_date(t: DateTime<Utc>, tz: FixedOffset) -> NaiveDate {
+/// India Standard Time: the zone of a business that has not set its own, and the one
+/// stored names that are not in the tz database fall back to.
+pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Kolkata;
+
+/// The zone with this IANA name ("Asia/Kolkata", "Europe/London"); None when the tz
+/// database has no such zone. Names are case-sensitive, as the database spells them.
+pub fn zone(name: &str) -> Option<Tz> {
+    name.parse().ok()
+}
+
+fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
 }
 
@@ -65,20 +84,48 @@ fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
     date.checked_add_signed(Duration::days(days))
 }
 
-fn local_to_utc(date: NaiveDate, hour: u32, minute: u32, tz: FixedOffset) -> Option<DateTime<Utc>> {
-    let local = date.and_time(NaiveTime::from_hms_opt(hour, minute, 0)?);
-    tz.from_local_datetime(&local)
-        .single()
+fn local_to_utc(date: NaiveDate, hour: u32, minute: u32, tz: Tz) -> Option<DateTime<Utc>> {
+    resolve_local(date.and_time(NaiveTime::from_hms_opt(hour, minute, 0)?), tz)
+}
+
+/// The longest stretch of local time a zone has ever skipped is a day (Samoa, end of
+/// 2011); searching two days for the end of a gap covers every transition with room.
+const MAX_GAP_MINUTES: i64 = 2 * 24 * 60;
+
+/// The instant a local wall-clock time names in `tz`. Twice-occurring times (clocks
+/// going back) take the earlier, so a reminder is not late by an hour; skipped times
+/// (clocks going forward) take the first instant after the gap, so a reminder set in
+/// the gap still fires that day, as soon as the clock allows.
+pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+        LocalResult::None => gap_end(local, tz),
+    }
+}
+
+/// The first valid instant after the gap `local` falls in. Transitions are on whole
+/// minutes in every zone since the 1970s, so stepping by minutes from the next whole
+/// minute finds the gap's end exactly, in at most a few dozen steps for an hour's gap.
+fn gap_end(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
+    let minute = local.with_second(0)?.with_nanosecond(0)?;
+    (1..=MAX_GAP_MINUTES)
+        .filter_map(|m| minute.checked_add_signed(Duration::minutes(m)))
+        .find_map(|t| tz.from_local_datetime(&t).earliest())
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// The local day containing `t` in `tz`, as the instants of its first moment and of the
+/// next day's (23 or 25 hours apart on the days clocks change).
+pub fn local_day(t: DateTime<Utc>, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let today = local_date(t, tz);
+    let start = resolve_local(today.and_time(NaiveTime::MIN), tz)?;
+    let end = resolve_local(add_days(today, 1)?.and_time(NaiveTime::MIN), tz)?;
+    Some((start, end))
 }
 
 /// The first occurrence strictly after `after`; None when there is none (a past `Once`,
 /// a zero interval, or fields out of range).
-pub fn next_after(
-    schedule: &Schedule,
-    after: DateTime<Utc>,
-    tz: FixedOffset,
-) -> Option<DateTime<Utc>> {
+pub fn next_after(schedule: &Schedule, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
     match *schedule {
         Schedule::Once(t) => (t > after).then_some(t),
         Schedule::Every {
@@ -121,7 +168,7 @@ fn next_monthly(
     hour: u32,
     minute: u32,
     after: DateTime<Utc>,
-    tz: FixedOffset,
+    tz: Tz,
 ) -> Option<DateTime<Utc>> {
     if !(1..=31).contains(&day) {
         return None;
@@ -155,10 +202,11 @@ fn days_in_month(year: i32, month: u32) -> Option<u32> {
 
 /// Moves `t` to the end of the quiet period (local `start`..`end`, which may wrap
 /// midnight, e.g. 21:00–09:00) if it falls inside; `start == end` means no quiet hours.
-/// The start is quiet, the end is not.
+/// The start is quiet, the end is not. The result is never before `t`: in the hour that
+/// repeats when clocks go back, the end's earlier instance can lie behind `t`.
 pub fn respect_quiet_hours(
     t: DateTime<Utc>,
-    tz: FixedOffset,
+    tz: Tz,
     start: NaiveTime,
     end: NaiveTime,
 ) -> DateTime<Utc> {
@@ -174,16 +222,14 @@ pub fn respect_quiet_hours(
         None
     };
     resume_on
-        .and_then(|d| tz.from_local_datetime(&d.and_time(end)).single())
-        .map_or(t, |r| r.with_timezone(&Utc))
-}
-
-/// India Standard Time (UTC+05:30, no daylight saving), the default business zone, in
-/// which schedules and financial years are reckoned.
-pub fn ist() -> FixedOffset {
-    FixedOffset::east_opt(19_800).unwrap_or_else(|| chrono::Offset::fix(&Utc))
+        .and_then(|d| resolve_local(d.and_time(end), tz))
+        .map_or(t, |r| r.max(t))
 }
 
 #[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "schedule_zone_tests.rs"]
+mod zone_tests;

@@ -1,13 +1,13 @@
 //! Money intents: credit ("udhaar"), payments (mixed modes too), balances, the day's
 //! figures.
 
-use chrono::{Duration, TimeZone};
+use chrono::Duration;
 use serde_json::json;
 
 use super::{Engine, EngineError, Outcome, Status, resolve};
 use crate::{
     domain::{
-        customers,
+        businesses, customers,
         ledger::{self, LedgerError, Method, NewEntry},
         schedule, summary,
     },
@@ -229,15 +229,12 @@ pub async fn daily_summary(
     engine: &Engine<'_>,
     conv: &Conversation,
 ) -> Result<Outcome, EngineError> {
-    let tz = schedule::ist();
-    let today = engine.now.with_timezone(&tz).date_naive();
-    let start = tz
-        .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or(engine.now);
-    let day =
-        summary::between(engine.pool, engine.tenant, start, start + Duration::days(1)).await?;
+    let tz = businesses::time_zone(engine.pool, engine.tenant).await?;
+    // The shop's calendar day, 23 or 25 hours long when its clocks change; the last 24
+    // hours only at the far ends of the calendar, where no local day can be formed.
+    let (start, end) =
+        schedule::local_day(engine.now, tz).unwrap_or((engine.now - Duration::days(1), engine.now));
+    let day = summary::between(engine.pool, engine.tenant, start, end).await?;
     let reply = replies::either(
         conv.language,
         format!(

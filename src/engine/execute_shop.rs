@@ -1,13 +1,14 @@
-//! Reminders (create in the shop's words, cancel with confirmation, list) and stock
-//! (check, restock).
+//! Reminders (create in the shop's words, times of day in the business's time zone;
+//! cancel with confirmation; list) and stock (check, restock).
 
 use serde_json::json;
 
 use super::{Engine, EngineError, Outcome, Status, resolve};
 use crate::{
     domain::{
+        businesses,
         products::{self, MovementReason},
-        reminders::{self, ReminderError},
+        reminders::{self, NewReminder, ReminderError},
         schedule,
     },
     engine::{
@@ -46,7 +47,8 @@ async fn create_reminder(
         .when
         .clone()
         .unwrap_or_else(|| "kal 7 baje shaam".into());
-    let sched = match schedule::parse(&when, engine.now, schedule::ist()) {
+    let tz = businesses::time_zone(engine.pool, engine.tenant).await?;
+    let sched = match schedule::parse(&when, engine.now, tz) {
         Ok(s) => s,
         Err(e) => {
             let reply = replies::either(
@@ -62,17 +64,15 @@ async fn create_reminder(
         .amount_paise
         .map(|a| format!("{} ka bhugtan baaki hai.", rupees(a)));
     let created_by = engine.user.unwrap_or_default();
-    match reminders::create(
-        engine.pool,
-        engine.tenant,
-        customer.id,
-        &sched,
-        &when,
-        message.as_deref(),
+    let new = NewReminder {
+        customer: customer.id,
+        schedule: &sched,
+        tz,
+        text: &when,
+        message: message.as_deref(),
         created_by,
-    )
-    .await
-    {
+    };
+    match reminders::create(engine.pool, engine.tenant, new).await {
         Ok(r) => {
             let reply = replies::either(
                 lang,

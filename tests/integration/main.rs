@@ -15,6 +15,7 @@ mod logs;
 mod processes;
 mod razorpay;
 mod reminders;
+mod reminders_zones;
 mod security;
 mod shop;
 mod voice;

@@ -8,6 +8,7 @@ use execora::{
         invoices::{self, InvoiceRequest, LineRequest},
         ledger::{self, Method, NewEntry},
         products::{self, ProductData},
+        schedule,
     },
 };
 use serde_json::{Value, json};
@@ -84,7 +85,7 @@ async fn fifty_concurrent_invoices_are_numbered_gaplessly_per_business() {
         numbers.push(task.await.unwrap().number);
     }
     numbers.sort();
-    let fy = invoices::financial_year(chrono::Utc::now());
+    let fy = invoices::financial_year(chrono::Utc::now(), schedule::DEFAULT_ZONE);
     let expected: Vec<String> = (1..=50).map(|n| format!("{fy}/INV/{n:04}")).collect();
     assert_eq!(numbers, expected, "gapless and unique");
     assert_eq!(

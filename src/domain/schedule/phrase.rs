@@ -5,10 +5,10 @@
 //! so the rest of a voice command is tolerated. Times of day are read by `clock`; this
 //! file decides the pattern and, for one-off reminders, the day and instant.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    Schedule, ScheduleError, add_days,
+    Schedule, ScheduleError, Tz, add_days,
     clock::{Clock, DEFAULT_HOUR, count, is_ordinal, time_of_day},
     local_date, local_to_utc, out_of_range,
 };
@@ -26,7 +26,7 @@ const DAY_WORDS: &[&str] = &["din", "day", "days", "dino"];
 /// Parses an RFC 3339 time or a Hinglish/English phrase. Tried in this order, so the more
 /// specific patterns win: monthly, every N minutes/hours, daily, "N minute baad", a named
 /// day (aaj/kal/parso), and finally a bare time ("9 baje": its next occurrence).
-pub fn parse(text: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<Schedule, ScheduleError> {
+pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, ScheduleError> {
     let trimmed = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
         let t = t.with_timezone(&Utc);
@@ -163,7 +163,7 @@ fn parse_daily(words: &[String]) -> Result<Option<Schedule>, ScheduleError> {
 fn parse_once(
     words: &[String],
     now: DateTime<Utc>,
-    tz: FixedOffset,
+    tz: Tz,
 ) -> Result<Option<DateTime<Utc>>, ScheduleError> {
     if let Some((n, unit)) = words
         .windows(2)
@@ -218,7 +218,7 @@ fn add_minutes(t: DateTime<Utc>, minutes: u32) -> Result<DateTime<Utc>, Schedule
 /// `clock` on the local day `days` after the local date of `now`.
 fn local_instant(
     now: DateTime<Utc>,
-    tz: FixedOffset,
+    tz: Tz,
     days: i64,
     clock: Clock,
 ) -> Result<DateTime<Utc>, ScheduleError> {
