@@ -157,6 +157,8 @@ impl App {
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let tickets = TicketStore::new(redis.clone(), ns);
         let limiter = RateLimiter::new(redis.clone(), ns);
+        let workflows: Vec<String> = runtime.specs.iter().map(|s| s.name.clone()).collect();
+        crate::api::scrape::preinitialize(&metrics, &workflows);
         let scrape_metrics = Arc::new(crate::api::scrape::ScrapeMetrics::new(
             settings.database_max_connections,
         )?);

@@ -120,3 +120,44 @@ async fn refresh_queue_depth(app: &App) {
         }
     }
 }
+
+/// Creates the zero-valued series a fresh process should already report, so dashboards
+/// and alerts see every workflow, limit and tier from the start (a counter that first
+/// appears at 1 hides its first increase from `rate`).
+pub fn preinitialize(metrics: &crate::telemetry::Metrics, workflows: &[String]) {
+    for wf in workflows {
+        let labels = [wf.as_str()];
+        for family in [
+            &metrics.jobs_enqueued,
+            &metrics.jobs_started,
+            &metrics.jobs_succeeded,
+            &metrics.jobs_failed,
+            &metrics.jobs_retried,
+            &metrics.jobs_dead,
+        ] {
+            family.with_label_values(&labels);
+        }
+    }
+    for limit in ["api", "voice"] {
+        metrics.rate_limited.with_label_values(&[limit]);
+    }
+    for tier in ["local", "redis"] {
+        for outcome in ["hit", "miss"] {
+            metrics.cache_requests.with_label_values(&[tier, outcome]);
+        }
+    }
+    for (kind, outcome) in [
+        ("login", "ok"),
+        ("login", "refused"),
+        ("refresh", "reuse_detected"),
+    ] {
+        metrics.auth_events.with_label_values(&[kind, outcome]);
+    }
+    for (kind, outcome) in [("message", "stored"), ("razorpay", "recorded")] {
+        metrics.webhook_events.with_label_values(&[kind, outcome]);
+    }
+    // Breakers report closed (0) until they are first used.
+    for breaker in crate::resilience::KNOWN_BREAKERS {
+        metrics.breaker_state.with_label_values(&[breaker]);
+    }
+}
