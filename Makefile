@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench openapi lint stop clean
+.PHONY: help run test bench bench-voice openapi lint stop clean
 
 help:
 	@echo "make run      start PostgreSQL + Redis privately, migrate, run execora with a demo tenant"
 	@echo "make test     start private services, run the whole test suite, stop them"
 	@echo "make bench    queue benchmark: execora vs BullMQ on one private Redis"
+	@echo "make bench-voice  voice workflow over /ws at 1/100/1000 sessions, offline and with faked providers"
 	@echo "make openapi  regenerate openapi/execora.yaml"
 	@echo "make lint     rustfmt and clippy, warnings as errors"
 	@echo "make stop     stop the services make run started"
@@ -20,6 +21,9 @@ test:
 
 bench:
 	scripts/bench
+
+bench-voice:
+	scripts/bench-voice
 
 openapi:
 	cargo run --quiet -- openapi > openapi/execora.yaml
