@@ -15,6 +15,7 @@ mod job_view;
 mod jobs;
 mod ledger;
 pub(crate) mod middleware;
+mod nodelay;
 mod probes;
 mod products;
 mod razorpay;
@@ -32,7 +33,8 @@ use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, Server, handler,
     http::{HeaderValue, StatusCode},
     listener::{
-        Acceptor, AcceptorExt, BoxAcceptor, Listener, RustlsCertificate, RustlsConfig, TcpListener,
+        Acceptor, AcceptorExt, BoxAcceptor, IntoTlsConfigStream, Listener, RustlsCertificate,
+        RustlsConfig, TcpListener,
     },
     middleware::Cors,
     web::{Data, Json},
@@ -207,20 +209,22 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
 /// Binds the configured address, with native TLS when a certificate is configured.
 pub async fn bind(settings: &Settings) -> anyhow::Result<BoxAcceptor> {
     let addr = settings.listen;
-    let listener = TcpListener::bind(addr);
-    let acceptor = if settings.http.tls() {
+    let tcp = TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))?;
+    let tcp = nodelay::NoDelay(tcp);
+    let acceptor: std::io::Result<BoxAcceptor> = if settings.http.tls() {
         let cert = std::fs::read(&settings.http.tls_cert_file)
             .map_err(|e| anyhow::anyhow!("EXECORA_HTTP_TLS_CERT_FILE: {e}"))?;
         let key = std::fs::read(&settings.http.tls_key_file)
             .map_err(|e| anyhow::anyhow!("EXECORA_HTTP_TLS_KEY_FILE: {e}"))?;
         let config = RustlsConfig::new().fallback(RustlsCertificate::new().cert(cert).key(key));
-        listener
-            .rustls(config)
-            .into_acceptor()
-            .await
-            .map(AcceptorExt::boxed)
+        config
+            .into_stream()
+            .map(|stream| tcp.rustls(stream).boxed())
     } else {
-        listener.into_acceptor().await.map(AcceptorExt::boxed)
+        Ok(tcp.boxed())
     };
     acceptor.map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))
 }

@@ -11,7 +11,10 @@ mod session;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, handler,
     http::StatusCode,
-    web::{Data, websocket::WebSocket},
+    web::{
+        Data,
+        websocket::{WebSocket, WebSocketConfig},
+    },
 };
 
 use crate::{app::App, auth::Principal, domain::users, workflows::hub::Hub};
@@ -83,6 +86,19 @@ fn origin_allowed(req: &Request, app: &App) -> bool {
             .any(|o| o == origin)
 }
 
+/// Frame limits and a small read buffer. tungstenite zero-fills its read buffer (128 KiB
+/// by default) on every read attempt, and a session is woken for every job event of the
+/// process; at hundreds of sessions that memset was half the server's CPU (the voice
+/// benchmark, docs/benchmarks.md). Clients send small JSON frames and audio in chunks, so
+/// 8 KiB reads cost nothing; a frame over 1 MiB is refused (recordings are sent in pieces
+/// and limited as a whole by `EXECORA_VOICE_MAX_AUDIO_BYTES`).
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .max_frame_size(Some(1 << 20))
+        .max_message_size(Some(1 << 20))
+}
+
 #[handler]
 async fn upgrade(
     req: &Request,
@@ -100,5 +116,6 @@ async fn upgrade(
     let hub = hub.0.clone();
     Ok(ws
         .protocols([APP_PROTOCOL])
+        .config(socket_config())
         .on_upgrade(move |socket| session::run(socket, principal, app, hub)))
 }
