@@ -134,7 +134,7 @@ pub async fn wait_for_job(
     id: Uuid,
     wait: Duration,
 ) -> sqlx::Result<Option<JobRecord>> {
-    let mut events = hub.subscribe();
+    let mut events = hub.subscribe(tenant);
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let record = jobs::get(pool, tenant, id).await?;

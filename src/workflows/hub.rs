@@ -1,36 +1,69 @@
 //! This process's share of the job events: one Redis subscription, fanned out locally.
 //!
 //! Every server process holds one pub/sub connection on the events channel and
-//! re-broadcasts each event in-process; WebSocket sessions and `Prefer: wait` requests
-//! subscribe here and filter by job. A session that falls behind (the broadcast buffer
-//! overflowed) or sees a gap in a job's ids fills it from the job's stream.
+//! re-broadcasts each event in-process, on one channel per tenant: WebSocket sessions and
+//! `Prefer: wait` requests subscribe to their tenant's and filter by job. Per tenant,
+//! because waking every session of the process for every event of every shop cost more
+//! than the events themselves once there were hundreds of sessions (docs/benchmarks.md).
+//! A session that falls behind (its buffer overflowed) or sees a gap in a job's ids fills
+//! it from the job's stream.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use futures::StreamExt;
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
 use super::events::{EventBus, JobEvent};
+
+/// Events buffered per tenant for a slow listener before it must catch up from Redis.
+const TENANT_BUFFER: usize = 1024;
+
+type Channels = HashMap<Uuid, broadcast::Sender<Arc<JobEvent>>>;
 
 /// Fan-out of job events to this process's listeners. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<Arc<JobEvent>>,
+    tenants: Arc<Mutex<Channels>>,
 }
 
 impl Hub {
     /// Starts the subscription task and returns the hub.
     pub fn start(client: redis::Client, bus: &EventBus) -> Self {
-        let (sender, _) = broadcast::channel(4096);
-        let hub = Self { sender };
+        let hub = Self {
+            tenants: Arc::default(),
+        };
         let channel = bus.channel();
         let task_hub = hub.clone();
         tokio::spawn(async move { task_hub.pump(client, channel).await });
         hub
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<JobEvent>> {
-        self.sender.subscribe()
+    /// The events of one tenant's jobs, from now on.
+    pub fn subscribe(&self, tenant: Uuid) -> broadcast::Receiver<Arc<JobEvent>> {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        tenants
+            .entry(tenant)
+            .or_insert_with(|| broadcast::channel(TENANT_BUFFER).0)
+            .subscribe()
+    }
+
+    /// Hands an event to its tenant's listeners, if any; forgets tenants nobody listens
+    /// to any more.
+    fn dispatch(&self, event: JobEvent) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = tenants.get(&event.tenant_id) {
+            if sender.receiver_count() == 0 {
+                tenants.remove(&event.tenant_id);
+            } else {
+                // A send fails only without receivers, checked just above.
+                let _ = sender.send(Arc::new(event));
+            }
+        }
     }
 
     /// Keeps a subscription alive for the life of the process, reconnecting with backoff.
@@ -47,8 +80,7 @@ impl Hub {
                                 continue;
                             };
                             if let Some(event) = EventBus::decode(&payload) {
-                                // No listener is fine: nobody is waiting on this process.
-                                let _ = self.sender.send(Arc::new(event));
+                                self.dispatch(event);
                             }
                         }
                         tracing::warn!("event subscription ended; reconnecting");

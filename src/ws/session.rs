@@ -46,7 +46,7 @@ struct Recording {
 }
 
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
-    let mut events = hub.subscribe();
+    let mut events = hub.subscribe(principal.tenant_id);
     let (mut sink, mut stream) = socket.split();
     app.metrics.ws_sessions.inc();
     let mut session = Session {
