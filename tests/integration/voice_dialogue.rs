@@ -203,3 +203,23 @@ async fn a_similar_name_is_asked_about_not_guessed() {
     assert_eq!(credits, 0);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn with_no_provider_configured_espeak_ng_speaks_the_reply() {
+    // `make test` installs espeak-ng (scripts/services); `auto` picks it up.
+    let env = TestEnv::new().await.with("EXECORA_TTS_PROVIDER", "auto");
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, _, token) = shop(&t, &env).await;
+    let mut ws = WsClient::connect(&t.ws_url, &token).await;
+    let events = say(&mut ws, "local", "Ramesh ka balance batao").await;
+    let audio = event(&events, "reply_audio");
+    assert_eq!(audio["source"], "espeak", "{audio}");
+    assert_eq!(audio["content_type"], "audio/wav");
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(audio["audio_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert!(bytes.len() > 1000, "a spoken sentence, not an empty file");
+    t.stop().await;
+}
