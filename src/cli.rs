@@ -31,6 +31,8 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Print the configuration reference (Markdown; `docs/configuration.md` is this).
+    ConfigDocs,
     /// Print an access token signed with the configured key.
     Token {
         #[arg(long)]
@@ -47,9 +49,17 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    if let Command::Openapi = cli.command {
-        print!("{}", api::spec_yaml());
-        return ExitCode::SUCCESS;
+    // The generated documents need no settings: they describe them.
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", api::spec_yaml());
+            return ExitCode::SUCCESS;
+        }
+        Command::ConfigDocs => {
+            print!("{}", crate::config::reference::markdown());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let settings = match Settings::load() {
         Ok(s) => s,
@@ -103,7 +113,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(App::build(settings).await?, false).await,
         Command::Work => work(App::build(settings).await?).await,
         Command::Run => serve(App::build(settings).await?, true).await,
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::ConfigDocs => Ok(()),
     }
 }
 
