@@ -35,10 +35,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
     // 0 sends nothing, leaving the role's setting in force (for poolers such as PgBouncer
     // that may refuse start-up options).
     if settings.database_statement_timeout_ms > 0 {
-        options = options.options([(
-            "statement_timeout",
-            settings.database_statement_timeout_ms,
-        )]);
+        options = options.options([("statement_timeout", settings.database_statement_timeout_ms)]);
     }
     PgPoolOptions::new()
         .max_connections(settings.database_max_connections)

@@ -4,11 +4,16 @@
 //! re-broadcasts each event in-process; WebSocket sessions and `Prefer: wait` requests
 //! subscribe here and filter by job. A session that falls behind (the broadcast buffer
 //! overflowed) or sees a gap in a job's ids fills it from the job's stream.
+//!
+//! The hub also tells those listeners that the server is shutting down: the HTTP server
+//! stops on its own, but an upgraded WebSocket lives in a task of its own that poem's
+//! graceful shutdown neither waits for nor ends. Sessions watch [`Hub::closing`], close
+//! with 1001 and drop their receiver; [`Hub::listeners_gone`] waits for the last one.
 
 use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::events::{EventBus, JobEvent};
 
@@ -16,13 +21,19 @@ use super::events::{EventBus, JobEvent};
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Arc<JobEvent>>,
+    /// `true` once the server is shutting down; every session holds a receiver.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Hub {
     /// Starts the subscription task and returns the hub.
     pub fn start(client: redis::Client, bus: &EventBus) -> Self {
         let (sender, _) = broadcast::channel(4096);
-        let hub = Self { sender };
+        let (closing, _) = watch::channel(false);
+        let hub = Self {
+            sender,
+            closing: Arc::new(closing),
+        };
         let channel = bus.channel();
         let task_hub = hub.clone();
         tokio::spawn(async move { task_hub.pump(client, channel).await });
@@ -31,6 +42,24 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<JobEvent>> {
         self.sender.subscribe()
+    }
+
+    /// A watch that turns `true` when the server starts shutting down. Hold it only as
+    /// long as the listener lives: [`Hub::listeners_gone`] waits for every receiver.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Tells every session and waiting request to finish now.
+    pub fn close(&self) {
+        // `send_replace`, not `send`: the value must stick even with no receiver yet, so
+        // a session whose upgrade completes after this still sees it.
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when no receiver of [`Hub::closing`] is left (sessions have closed).
+    pub async fn listeners_gone(&self) {
+        self.closing.closed().await;
     }
 
     /// Keeps a subscription alive for the life of the process, reconnecting with backoff.
@@ -60,5 +89,14 @@ impl Hub {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(5));
         }
+    }
+}
+
+/// Resolves once `closing` (from [`Hub::closing`]) turns `true`.
+pub async fn shutting_down(closing: &mut watch::Receiver<bool>) {
+    // The sender lives as long as any hub clone; should it go anyway, that is no
+    // shutdown: wait forever rather than end every listener at once.
+    if closing.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
