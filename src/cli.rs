@@ -2,8 +2,10 @@
 
 use std::{process::ExitCode, time::Duration};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::{api, app::App, auth::Role, config::Settings, db, domain, telemetry, workflows};
@@ -31,6 +33,8 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Print the configuration reference (Markdown; `docs/configuration.md` is this).
+    ConfigDocs,
     /// Print an access token signed with the configured key.
     Token {
         #[arg(long)]
@@ -47,9 +51,17 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    if let Command::Openapi = cli.command {
-        print!("{}", api::spec_yaml());
-        return ExitCode::SUCCESS;
+    // The generated documents need no settings: they describe them.
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", api::spec_yaml());
+            return ExitCode::SUCCESS;
+        }
+        Command::ConfigDocs => {
+            print!("{}", crate::config::reference::markdown());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let settings = match Settings::load() {
         Ok(s) => s,
@@ -69,7 +81,11 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command, settings)) {
+    let outcome = runtime.block_on(dispatch(cli.command, settings));
+    // Background tasks (event subscription, cache listener) are abandoned, not awaited:
+    // everything that had to finish has finished by now.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("execora: {e:#}");
@@ -101,46 +117,86 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(App::build(settings).await?, false).await,
-        Command::Work => work(App::build(settings).await?).await,
+        Command::Work => {
+            let stop = shutdown_watch()?;
+            work(App::build(settings).await?, stop).await
+        }
         Command::Run => serve(App::build(settings).await?, true).await,
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::ConfigDocs => Ok(()),
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
+/// Listens for SIGTERM and SIGINT once for the whole process and returns a watch that
+/// turns `true` on the first. Every part that must stop (the HTTP server and its
+/// WebSockets, the workers) waits on its own clone, so one signal reaches them all. A
+/// second signal exits at once, for an operator who does not want to wait.
+fn shutdown_watch() -> anyhow::Result<watch::Receiver<bool>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = name,
+            "shutting down: finishing in-flight requests and jobs (a second signal exits now)"
+        );
+        tx.send_replace(true);
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::warn!("second signal: exiting without waiting for in-flight work");
+        std::process::exit(1);
+    });
+    Ok(rx)
+}
+
+/// Resolves when the watch from [`shutdown_watch`] turns `true`.
+async fn stopped(mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
+    // An error means the signal task is gone, which only happens after the first signal.
+    let _ = stop.wait_for(|s| *s).await;
+    Ok(())
 }
 
 async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
-    let workers = with_workers.then(|| tokio::spawn(work(app.clone())));
+    let stop = shutdown_watch()?;
+    let workers = with_workers.then(|| tokio::spawn(work(app.clone(), stop.clone())));
     let acceptor = api::bind(&app.settings).await?;
     let hub = app.start_hub();
-    api::serve(acceptor, app, hub, shutdown_signal()).await?;
+    api::serve(acceptor, app.clone(), hub, stopped(stop)).await?;
     if let Some(w) = workers {
-        // The workers saw the same signal; give them their shutdown timeout.
-        let _ = tokio::time::timeout(Duration::from_secs(60), w).await;
+        // The workers saw the same signal at the same time; they stop within their own
+        // shutdown timeout, so this bound is only a backstop.
+        let grace = Duration::from_secs(app.settings.jobs.shutdown_timeout_secs + 5);
+        match tokio::time::timeout(grace, w).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(e)) => anyhow::bail!("the workers' task failed: {e}"),
+            Err(_) => tracing::warn!("workers did not stop within their shutdown timeout"),
+        }
     }
     Ok(())
 }
 
-async fn work(app: App) -> anyhow::Result<()> {
+async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(workflows::upkeep::run(
         app.runtime.clone(),
         app.redis.clone(),
         (*app.settings).clone(),
     ));
+    // apalis stops fetching at once, lets running jobs finish for up to
+    // EXECORA_JOBS_SHUTDOWN_TIMEOUT_SECS and returns unstarted ones to the queue.
     let result = workflows::worker::run(
         app.runtime.clone(),
         app.redis.clone(),
         &app.settings,
-        shutdown_signal(),
+        stopped(stop),
     )
     .await;
     upkeep.abort();
+    tracing::info!("workers stopped");
     result
 }

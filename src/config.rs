@@ -16,6 +16,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 mod providers;
+pub mod reference;
 mod sections;
 
 pub use providers::{
@@ -61,7 +62,8 @@ settings! {
     "profile", "EXECORA_PROFILE", Text, "development", "`development` or `production`; production refuses generated keys and missing secrets.";
     "listen", "EXECORA_LISTEN", Text, "127.0.0.1:8080", "Address the HTTP server binds.";
     "database_url", "DATABASE_URL", Secret, "", "PostgreSQL URL (required).";
-    "database_max_connections", "EXECORA_DATABASE_MAX_CONNECTIONS", Integer, "20", "Pool size per process.";
+    "database_max_connections", "EXECORA_DATABASE_MAX_CONNECTIONS", Integer, "20", "Pool size per process. Keep (processes x pool) below the server's `max_connections` minus headroom.";
+    "database_statement_timeout_ms", "EXECORA_DATABASE_STATEMENT_TIMEOUT_MS", Integer, "30000", "Postgres `statement_timeout` of every pooled connection (a runaway query is cancelled, not left holding a connection); 0 = the server's or role's setting. Migrations are not limited.";
     "redis_url", "REDIS_URL", Secret, "", "Redis URL (required).";
     "redis_namespace", "EXECORA_REDIS_NAMESPACE", Text, "execora", "Prefix of every Redis key and queue, so several deployments or tests share one Redis.";
     "data_dir", "EXECORA_DATA_DIR", Text, "data", "Directory for development keys and local files.";
@@ -151,6 +153,7 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    pub database_statement_timeout_ms: u64,
     pub redis_url: SecretString,
     pub redis_namespace: String,
     pub data_dir: PathBuf,

@@ -1,5 +1,10 @@
 //! The Postgres pool and migrations.
 //!
+//! Every pooled connection carries `statement_timeout` as a start-up parameter (no extra
+//! round trip, and it holds from the first statement), so one runaway query is cancelled
+//! by the server instead of pinning a connection of a small pool. Migrations use their
+//! own connection without it: a long index build must not be cut off half-way.
+//!
 //! Migrations run under a session-level advisory lock held on one dedicated connection,
 //! so any number of instances may start at once against an empty database: one applies
 //! the migrations, the others wait and then find nothing left to do.
@@ -8,7 +13,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use sqlx::{
+    Connection, PgConnection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
 
 use crate::config::Settings;
 
@@ -19,10 +27,20 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const MIGRATION_LOCK_KEY: i64 = 0x0065_7865_636f_7261; // "execora"
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
+    let mut options: PgConnectOptions = settings
+        .database_url
+        .expose_secret()
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    // 0 sends nothing, leaving the role's setting in force (for poolers such as PgBouncer
+    // that may refuse start-up options).
+    if settings.database_statement_timeout_ms > 0 {
+        options = options.options([("statement_timeout", settings.database_statement_timeout_ms)]);
+    }
     PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(settings.database_url.expose_secret())
+        .connect_with(options)
         .await
         .context("cannot connect to PostgreSQL (DATABASE_URL)")
 }

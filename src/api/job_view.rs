@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use crate::{
     domain::jobs::{self, AttemptError, JobRecord, JobState},
-    workflows::{events::TERMINAL_KINDS, hub::Hub},
+    workflows::{
+        events::TERMINAL_KINDS,
+        hub::{Hub, shutting_down},
+    },
 };
 
 #[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
@@ -125,8 +128,10 @@ pub fn preferred_wait(prefer: Option<&str>) -> Option<Duration> {
         .map(|n| Duration::from_secs(n.min(30)))
 }
 
-/// Waits until the job reaches a terminal state or the time is up; returns the record
-/// as it then is. Subscribes before reading, so a finish in between is not missed.
+/// Waits until the job reaches a terminal state, the time is up or the server starts
+/// shutting down; returns the record as it then is (a shutdown answers 202 at once rather
+/// than have the connection cut). Subscribes before reading, so a finish in between is
+/// not missed.
 pub async fn wait_for_job(
     pool: &sqlx::PgPool,
     hub: &Hub,
@@ -135,17 +140,22 @@ pub async fn wait_for_job(
     wait: Duration,
 ) -> sqlx::Result<Option<JobRecord>> {
     let mut events = hub.subscribe(tenant);
+    let mut closing = hub.closing();
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let record = jobs::get(pool, tenant, id).await?;
         match &record {
-            Some(r) if !r.state().is_terminal() => {}
+            Some(r) if !r.state().is_terminal() && !*closing.borrow() => {}
             _ => return Ok(record),
         }
-        // Wait for this job's terminal event (or a lag, after which we re-read).
+        // Wait for this job's terminal event (or a lag, or shutdown, after which we re-read).
         let finished = tokio::time::timeout_at(deadline, async {
             loop {
-                match events.recv().await {
+                let event = tokio::select! {
+                    event = events.recv() => event,
+                    () = shutting_down(&mut closing) => return,
+                };
+                match event {
                     Ok(e) if e.job_id == id && TERMINAL_KINDS.contains(&e.kind.as_str()) => return,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,

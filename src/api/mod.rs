@@ -237,7 +237,14 @@ pub fn local_addr(acceptor: &impl Acceptor) -> Option<std::net::SocketAddr> {
         .find_map(|a| a.as_socket_addr().copied())
 }
 
-/// Serves until `shutdown` resolves; in-flight requests get 10 s to finish.
+/// Time in-flight requests get to finish once shutdown starts.
+const DRAIN_REQUESTS: std::time::Duration = std::time::Duration::from_secs(10);
+/// Time WebSocket sessions get to send their close frames once the server has stopped.
+const DRAIN_SESSIONS: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves until `shutdown` resolves. Then it stops accepting connections, tells every
+/// WebSocket session to close (1001) and `Prefer: wait` requests to answer now, lets
+/// in-flight requests finish (up to 10 s) and waits for the sessions to be gone.
 pub async fn serve(
     acceptor: impl Acceptor + 'static,
     app: App,
@@ -245,14 +252,26 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
     tracing::info!(listen = ?local_addr(&acceptor), "serving");
+    let closing = hub.clone();
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
-            routes(app, hub),
+            routes(app, hub.clone()),
             async move {
                 let _ = shutdown.await;
+                tracing::info!("HTTP server stopping: no new connections; closing WebSockets");
+                closing.close();
             },
-            Some(std::time::Duration::from_secs(10)),
+            Some(DRAIN_REQUESTS),
         )
         .await?;
+    // Upgraded sockets run outside poem's connection tracking: wait for them here, or
+    // the process would exit under them without a close frame.
+    if tokio::time::timeout(DRAIN_SESSIONS, hub.listeners_gone())
+        .await
+        .is_err()
+    {
+        tracing::warn!("WebSocket sessions still open after the shutdown grace period");
+    }
+    tracing::info!("HTTP server stopped");
     Ok(())
 }

@@ -7,6 +7,11 @@
 //! than the events themselves once there were hundreds of sessions (docs/benchmarks.md).
 //! A session that falls behind (its buffer overflowed) or sees a gap in a job's ids fills
 //! it from the job's stream.
+//!
+//! The hub also tells those listeners that the server is shutting down: the HTTP server
+//! stops on its own, but an upgraded WebSocket lives in a task of its own that poem's
+//! graceful shutdown neither waits for nor ends. Sessions watch [`Hub::closing`], close
+//! with 1001 and drop their receiver; [`Hub::listeners_gone`] waits for the last one.
 
 use std::{
     collections::HashMap,
@@ -15,7 +20,7 @@ use std::{
 };
 
 use futures::StreamExt;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::events::{EventBus, JobEvent};
@@ -29,13 +34,17 @@ type Channels = HashMap<Uuid, broadcast::Sender<Arc<JobEvent>>>;
 #[derive(Clone)]
 pub struct Hub {
     tenants: Arc<Mutex<Channels>>,
+    /// `true` once the server is shutting down; every session holds a receiver.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Hub {
     /// Starts the subscription task and returns the hub.
     pub fn start(client: redis::Client, bus: &EventBus) -> Self {
+        let (closing, _) = watch::channel(false);
         let hub = Self {
             tenants: Arc::default(),
+            closing: Arc::new(closing),
         };
         let channel = bus.channel();
         let task_hub = hub.clone();
@@ -66,6 +75,24 @@ impl Hub {
         }
     }
 
+    /// A watch that turns `true` when the server starts shutting down. Hold it only as
+    /// long as the listener lives: [`Hub::listeners_gone`] waits for every receiver.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Tells every session and waiting request to finish now.
+    pub fn close(&self) {
+        // `send_replace`, not `send`: the value must stick even with no receiver yet, so
+        // a session whose upgrade completes after this still sees it.
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when no receiver of [`Hub::closing`] is left (sessions have closed).
+    pub async fn listeners_gone(&self) {
+        self.closing.closed().await;
+    }
+
     /// Keeps a subscription alive for the life of the process, reconnecting with backoff.
     async fn pump(self, client: redis::Client, channel: String) {
         let mut backoff = Duration::from_millis(100);
@@ -92,5 +119,14 @@ impl Hub {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(5));
         }
+    }
+}
+
+/// Resolves once `closing` (from [`Hub::closing`]) turns `true`.
+pub async fn shutting_down(closing: &mut watch::Receiver<bool>) {
+    // The sender lives as long as any hub clone; should it go anyway, that is no
+    // shutdown: wait forever rather than end every listener at once.
+    if closing.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

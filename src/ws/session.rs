@@ -4,8 +4,12 @@
 //! with the next id is sent; an older one is skipped; a newer one means a gap (or a
 //! lagging broadcast), which is filled from the job's stream first. So a client sees
 //! every event of a job exactly once, in order, whichever process it is connected to.
+//!
+//! When the server shuts down the session closes with 1001 (going away) and a reason
+//! telling the client to reconnect: another server (or this one restarted) resumes each
+//! job from the client's `after`, so nothing is missed across the restart.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
@@ -23,11 +27,17 @@ use crate::{
     domain::{jobs, users},
     error::api_error_parts,
     workflows::voice::AudioInput,
-    workflows::{events::JobEvent, hub::Hub},
+    workflows::{
+        events::JobEvent,
+        hub::{Hub, shutting_down},
+    },
 };
 
 /// Close code for an expired or missing token (the client should re-authenticate).
 const CLOSE_UNAUTHENTICATED: u16 = 4401;
+
+/// The reason sent with 1001 on shutdown; clients show or log it.
+const SHUTDOWN_REASON: &str = "server shutting down: reconnect and resubscribe with after";
 
 struct Session {
     principal: Principal,
@@ -47,6 +57,7 @@ struct Recording {
 
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
     let mut events = hub.subscribe(principal.tenant_id);
+    let mut closing = hub.closing();
     let (mut sink, mut stream) = socket.split();
     app.metrics.ws_sessions.inc();
     let mut session = Session {
@@ -80,6 +91,21 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
             },
             _ = &mut expiry => {
                 let _ = sink.send(Message::Close(Some((CloseCode::from(CLOSE_UNAUTHENTICATED), "token expired".into())))).await;
+                break;
+            }
+            () = shutting_down(&mut closing) => {
+                if sink.send(Message::Close(Some((CloseCode::Away, SHUTDOWN_REASON.into())))).await.is_ok() {
+                    // Give the client a moment to answer the close (a clean handshake);
+                    // it may already be gone, and shutdown must not wait on it.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        while let Some(Ok(msg)) = stream.next().await {
+                            if matches!(msg, Message::Close(_)) {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                }
                 break;
             }
         };
