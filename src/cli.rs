@@ -58,7 +58,6 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init_logging(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -69,7 +68,21 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command, settings)) {
+    // Inside the runtime: the span exporter's batch task is spawned on it.
+    let telemetry = match runtime.block_on(async { telemetry::init(&settings) }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("execora: cannot set up telemetry: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        let result = dispatch(cli.command, settings).await;
+        // Every mode ends here, so the spans of its last moments are exported, not lost.
+        telemetry.shutdown().await;
+        result
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("execora: {e:#}");

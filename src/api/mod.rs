@@ -14,6 +14,7 @@ mod job_view;
 mod jobs;
 mod ledger;
 pub(crate) mod middleware;
+mod observe;
 mod probes;
 mod products;
 mod queue_depth;

@@ -12,6 +12,7 @@ mod http;
 mod invoices;
 mod jobs;
 mod logs;
+mod observability;
 mod processes;
 mod razorpay;
 mod reminders;
