@@ -128,6 +128,8 @@ pub async fn limit_user<E: Endpoint>(
     let Some(principal) = user else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
+    // The request's span (from `observe`) learns its tenant, and so do its log lines.
+    tracing::Span::current().record("tenant_id", tracing::field::display(principal.tenant_id));
     req.set_data(principal);
     let limit = Limit {
         name: "api",

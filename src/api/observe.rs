@@ -56,11 +56,12 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metric
         otel.kind = "server",
         otel.status_code = tracing::field::Empty,
         http.request.method = %method,
-        url.path = %req.uri().path(),
+        url.path = loggable_path(req.uri().path()),
         route = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
         request_id = %request_id,
         trace_id = tracing::field::Empty,
+        tenant_id = tracing::field::Empty,
     );
     otel::continue_trace(&span, traceparent(&req));
     req.set_data(RequestContext {
@@ -100,6 +101,16 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metric
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// The path as logged and exported: invoice download links carry their access token in
+/// the path, so theirs is cut to the prefix.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/pub/invoices/") {
+        "/pub/invoices/…"
+    } else {
+        path
+    }
 }
 
 /// A bounded route label for requests no operation claimed (raw paths are unbounded).
