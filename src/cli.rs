@@ -70,7 +70,6 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init_logging(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -81,7 +80,20 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(dispatch(cli.command, settings));
+    // Inside the runtime: the span exporter's batch task is spawned on it.
+    let telemetry = match runtime.block_on(async { telemetry::init(&settings) }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("execora: cannot set up telemetry: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        let outcome = dispatch(cli.command, settings).await;
+        // Every mode ends here, so the spans of its last moments are exported, not lost.
+        telemetry.shutdown().await;
+        outcome
+    });
     // Background tasks (event subscription, cache listener) are abandoned, not awaited:
     // everything that had to finish has finished by now.
     runtime.shutdown_timeout(Duration::from_secs(1));

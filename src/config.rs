@@ -15,10 +15,12 @@ use std::{net::SocketAddr, path::PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+mod otel;
 mod providers;
 pub mod reference;
 mod sections;
 
+pub use otel::{OtelSettings, OtlpProtocol};
 pub use providers::{
     DeepgramSettings, ElevenLabsSettings, LlmChoice, LlmSettings, OpenAiSettings, ProviderSettings,
     SttChoice, TtsChoice,
@@ -119,6 +121,11 @@ settings! {
     "events.stream_max_len", "EXECORA_EVENTS_STREAM_MAX_LEN", Integer, "1000", "Events kept per job for replay.";
     "events.ttl_secs", "EXECORA_EVENTS_TTL_SECS", Integer, "3600", "How long a job's events stay replayable.";
     "log.format", "EXECORA_LOG_FORMAT", Text, "auto", "`json`, `pretty` or `auto` (json in production).";
+    "otel.endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", Text, "", "OTLP/HTTP receiver base URL (an OpenTelemetry Collector, Tempo, Jaeger); `/v1/traces` is appended. Empty = no trace export.";
+    "otel.traces_endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Text, "", "Full URL for trace export, used as given; wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.";
+    "otel.protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", Text, "http/protobuf", "`http/protobuf` or `http/json` (gRPC is not supported).";
+    "otel.headers", "OTEL_EXPORTER_OTLP_HEADERS", Secret, "", "Extra export headers, `key=value` comma-separated, values URL-encoded (e.g. `authorization=Basic%20...`).";
+    "otel.service_name", "OTEL_SERVICE_NAME", Text, "execora", "`service.name` of exported spans.";
     "providers.stt", "EXECORA_STT_PROVIDER", Text, "none", "Speech-to-text: `none`, `deepgram` or `openai` (any OpenAI-compatible transcription endpoint).";
     "providers.deepgram.api_key", "EXECORA_DEEPGRAM_API_KEY", Secret, "", "Deepgram API key (required when the STT provider is `deepgram`).";
     "providers.deepgram.base_url", "EXECORA_DEEPGRAM_BASE_URL", Text, "https://api.deepgram.com", "Deepgram base URL (tests point it at a local fake).";
@@ -165,6 +172,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub events: EventSettings,
     pub log: LogSettings,
+    pub otel: OtelSettings,
     pub auth: AuthSettings,
     pub smtp: SmtpSettings,
     pub limits: LimitSettings,
@@ -243,6 +251,7 @@ impl Settings {
         self.http.trusted_proxy_nets()?;
         self.reminders.quiet()?;
         self.providers.validate()?;
+        self.otel.validate()?;
         if self.http.tls_cert_file.is_empty() != self.http.tls_key_file.is_empty() {
             return Err(ConfigError(
                 "EXECORA_HTTP_TLS_CERT_FILE and EXECORA_HTTP_TLS_KEY_FILE go together".into(),

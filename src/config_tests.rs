@@ -173,3 +173,55 @@ fn the_llm_falls_back_to_the_openai_endpoint_and_key() {
     assert_eq!(s.providers.llm_api_key().expose_secret(), "sk");
     assert_eq!(s.providers.llm_endpoint.price_input_per_mtok, 0.0);
 }
+
+#[test]
+fn otlp_export_is_off_by_default_and_follows_the_standard_variables() {
+    let s = Settings::from_sources(None, env(BASE)).unwrap();
+    assert_eq!(s.otel.traces_url(), None);
+    assert_eq!(s.otel.service_name, "execora");
+    let mut vars = BASE.to_vec();
+    vars.push(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"));
+    vars.push(("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"));
+    vars.push((
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "authorization=Basic%20abc, x-tenant=shop",
+    ));
+    let s = Settings::from_sources(None, env(&vars)).unwrap();
+    assert_eq!(
+        s.otel.traces_url().as_deref(),
+        Some("http://collector:4318/v1/traces")
+    );
+    assert_eq!(s.otel.protocol().unwrap(), OtlpProtocol::Json);
+    assert_eq!(
+        s.otel.header_pairs().unwrap(),
+        vec![
+            ("authorization".to_string(), "Basic%20abc".to_string()),
+            ("x-tenant".to_string(), "shop".to_string())
+        ]
+    );
+    vars.push((
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "https://tempo/otlp/v1/traces",
+    ));
+    let s = Settings::from_sources(None, env(&vars)).unwrap();
+    assert_eq!(
+        s.otel.traces_url().as_deref(),
+        Some("https://tempo/otlp/v1/traces")
+    );
+}
+
+#[test]
+fn otlp_grpc_and_malformed_headers_are_refused_without_echoing_them() {
+    let mut vars = BASE.to_vec();
+    vars.push(("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"));
+    let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+    assert!(err.to_string().contains("gRPC is not supported"), "{err}");
+    let mut vars = BASE.to_vec();
+    vars.push(("OTEL_EXPORTER_OTLP_HEADERS", "api-key-without-name"));
+    let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+    assert!(
+        err.to_string().contains("OTEL_EXPORTER_OTLP_HEADERS"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("api-key-without-name"), "{err}");
+}

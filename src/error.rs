@@ -3,7 +3,9 @@
 //! Handlers return [`ApiError`]; poem's own errors (a malformed body, an unknown route,
 //! a rejected token) are converted by [`envelope_for`] in the outermost middleware, so a
 //! client always gets `{"code": "...", "message": "..."}` with a stable snake_case code.
-//! Internal details are logged once and never sent: the client sees `internal`.
+//! Internal details are logged once and never sent: the client sees `internal`. The
+//! cause is logged at `warn`, where it happens; the request's single error event (with
+//! its `error.kind`) comes from the outermost middleware once the 5xx status is known.
 
 use poem::http::StatusCode;
 use poem_openapi::{ApiResponse, Object, payload::Json};
@@ -91,7 +93,7 @@ impl ApiError {
     }
     /// Logs the cause once and answers a generic 500.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
+        tracing::warn!(error = %cause, "internal error");
         Self::Internal(Json(ErrorBody::new("internal", "internal error")))
     }
 }
@@ -100,7 +102,7 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %e, "database unavailable");
+                tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable("database unavailable")
             }
             other => Self::internal(other),
@@ -156,7 +158,7 @@ pub fn envelope_for(err: &poem::Error) -> (StatusCode, ErrorBody) {
             StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "service unavailable".into()),
             s if s.is_client_error() => ("bad_request", err.to_string()),
             _ => {
-                tracing::error!(error = %err, "unhandled error");
+                tracing::warn!(error = %err, "unhandled error");
                 ("internal", "internal error".into())
             }
         }

@@ -183,7 +183,7 @@ impl AuthApi {
             return Ok(accepted);
         }
         let code = app.otp.issue(&email).await.map_err(|e| {
-            tracing::error!(error = %e, "otp store unavailable");
+            tracing::warn!(error = %e, "otp store unavailable");
             ApiError::unavailable("try again shortly")
         })?;
         let text = format!(
@@ -195,7 +195,7 @@ impl AuthApi {
             .send(&email, "Your Execora login code", text)
             .await
         {
-            tracing::error!(error = %e, "login code email not sent");
+            tracing::warn!(error = %e, "login code email not sent");
             return Err(ApiError::unavailable(
                 "the login code could not be sent; try again",
             ));
@@ -219,7 +219,7 @@ impl AuthApi {
         guard(app.0, ip.0, Some(&body.email)).await?;
         let email = users::normalise_email(&body.email);
         let check = app.otp.check(&email, &body.code).await.map_err(|e| {
-            tracing::error!(error = %e, "otp store unavailable");
+            tracing::warn!(error = %e, "otp store unavailable");
             ApiError::unavailable("try again shortly")
         })?;
         app.metrics
@@ -345,7 +345,7 @@ impl AuthApi {
         auth: BearerAuth,
     ) -> Result<Json<WsTicket>, ApiError> {
         let ticket = app.tickets.issue(&auth.0).await.map_err(|e| {
-            tracing::error!(error = %e, "ticket store unavailable");
+            tracing::warn!(error = %e, "ticket store unavailable");
             ApiError::unavailable("try again shortly")
         })?;
         Ok(Json(WsTicket {

@@ -279,7 +279,7 @@ impl CustomersApi {
             .send(&owner.email, "Confirm a customer erasure", text)
             .await
             .map_err(|e| {
-                tracing::error!(error = %e, "erasure code email not sent");
+                tracing::warn!(error = %e, "erasure code email not sent");
                 ApiError::unavailable("the confirmation code could not be sent")
             })?;
         Ok(ErasureRequested::Accepted)

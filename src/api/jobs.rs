@@ -132,7 +132,7 @@ impl JobsApi {
             };
         };
         app.0.queue.repush(&job).await.map_err(|e| {
-            tracing::error!(error = %e, "retry push failed");
+            tracing::warn!(error = %e, "retry push failed");
             ApiError::unavailable(
                 "the queue is unavailable; the job will be pushed again automatically",
             )
@@ -219,7 +219,7 @@ pub async fn enqueue(
     };
     app.queue.enqueue(job).await.map_err(|e| match e {
         EnqueueError::QueueUnavailable(_) => {
-            tracing::error!(error = %e, "enqueue failed");
+            tracing::warn!(error = %e, "enqueue failed");
             ApiError::unavailable("the job queue is unavailable; retry later")
         }
         EnqueueError::Database(db) => ApiError::from(db),

@@ -1,7 +1,8 @@
-//! Cross-cutting HTTP concerns, outermost first: request id and metrics, security
-//! headers, CORS, the client's address, the per-user rate limit, and `Idempotency-Key`.
+//! Cross-cutting HTTP concerns, outermost first: request id, span and metrics (in
+//! `observe`, re-exported here), security headers, CORS, the client's address, the
+//! per-user rate limit, and `Idempotency-Key`.
 
-use std::{net::IpAddr, sync::Arc, time::Instant};
+use std::net::IpAddr;
 
 use poem::{
     Endpoint, IntoResponse, Request, Response,
@@ -16,8 +17,9 @@ use crate::{
     auth::ratelimit::{Decision, Limit},
     domain::idempotency::{self, Begin},
     error::ErrorBody,
-    telemetry::Metrics,
 };
+
+pub use super::observe::{RequestContext, observe};
 
 /// The caller's address: the peer, or the last untrusted hop of `X-Forwarded-For`
 /// when the peer is a trusted proxy.
@@ -80,78 +82,6 @@ pub fn too_many(d: &Decision) -> Response {
     resp
 }
 
-/// What a request carries into the jobs it enqueues: its id and W3C trace context.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestContext {
-    pub request_id: String,
-    pub traceparent: Option<String>,
-}
-
-/// A `traceparent` (W3C Trace Context, version 00) if well-formed.
-fn traceparent(req: &Request) -> Option<String> {
-    let v = req.headers().get("traceparent")?.to_str().ok()?;
-    let parts: Vec<&str> = v.split('-').collect();
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (parts.len() == 4
-        && parts[0] == "00"
-        && hex(parts[1], 32)
-        && hex(parts[2], 16)
-        && hex(parts[3], 2))
-    .then(|| v.to_string())
-}
-
-/// Request id and metrics around every request.
-pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metrics) -> Response {
-    use tracing::Instrument;
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    req.set_data(RequestContext {
-        request_id: request_id.clone(),
-        traceparent: traceparent(&req),
-    });
-    let method = req.method().to_string();
-    let fallback_route = fallback_route(req.uri().path());
-    let started = Instant::now();
-    // The path only: query strings may carry tickets and are never logged.
-    let span = tracing::info_span!("http", request_id = %request_id, method = %method, path = %req.uri().path());
-    let mut resp = match ep.call(req).instrument(span).await {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(),
-    };
-    let route = resp
-        .data::<poem_openapi::OperationId>()
-        .map(|o| o.0.to_string())
-        .unwrap_or(fallback_route);
-    let status = resp.status().as_u16().to_string();
-    metrics
-        .http_requests
-        .with_label_values(&[&route, &method, &status])
-        .inc();
-    metrics
-        .http_duration
-        .with_label_values(&[&route, &method])
-        .observe(started.elapsed().as_secs_f64());
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-request-id", v);
-    }
-    resp
-}
-
-/// A bounded route label for requests no operation claimed (raw paths are unbounded).
-fn fallback_route(path: &str) -> String {
-    match path {
-        "/ws" | "/openapi.yaml" | "/openapi.json" | "/.well-known/jwks.json" => path.to_string(),
-        p if p.starts_with("/docs") => "/docs".into(),
-        p if p.starts_with("/pub/invoices/") => "/pub/invoices".into(),
-        _ => "unmatched".into(),
-    }
-}
-
 /// Security headers on every response; HSTS only when we terminate TLS ourselves.
 pub fn security_headers(resp: &mut Response, tls: bool, path: &str) {
     let h = resp.headers_mut();
@@ -198,6 +128,8 @@ pub async fn limit_user<E: Endpoint>(
     let Some(principal) = user else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
+    // The request's span (from `observe`) learns its tenant, and so do its log lines.
+    tracing::Span::current().record("tenant_id", tracing::field::display(principal.tenant_id));
     req.set_data(principal);
     let limit = Limit {
         name: "api",

@@ -16,6 +16,7 @@ mod jobs;
 mod ledger;
 pub(crate) mod middleware;
 mod nodelay;
+mod observe;
 mod probes;
 mod products;
 mod razorpay;

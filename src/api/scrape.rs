@@ -156,6 +156,9 @@ pub fn preinitialize(metrics: &crate::telemetry::Metrics, workflows: &[String]) 
     for (kind, outcome) in [("message", "stored"), ("razorpay", "recorded")] {
         metrics.webhook_events.with_label_values(&[kind, outcome]);
     }
+    for kind in ["http_5xx", "job_dead", "job_failed"] {
+        metrics.errors.with_label_values(&[kind]);
+    }
     // Breakers report closed (0) until they are first used.
     for breaker in crate::resilience::KNOWN_BREAKERS {
         metrics.breaker_state.with_label_values(&[breaker]);

@@ -36,7 +36,7 @@ async fn verify(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
         Ok(true) => Ok(principal),
         Ok(false) => Err(poem::Error::from_status(StatusCode::UNAUTHORIZED)),
         Err(e) => {
-            tracing::error!(error = %e, "session check failed");
+            tracing::warn!(error = %e, "session check failed");
             Err(poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE))
         }
     }

@@ -151,7 +151,7 @@ pub async fn start(
     let (audio_input, bytes) = utterance.audio.unzip();
     if let Some(bytes) = &bytes {
         app.voice_staging.put(id, bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "audio staging failed");
+            tracing::warn!(error = %e, "audio staging failed");
             ApiError::unavailable("the job queue is unavailable; retry later")
         })?;
     }
@@ -172,7 +172,7 @@ pub async fn start(
     app.queue.enqueue(job).await.map_err(|e| match e {
         EnqueueError::Database(db) => ApiError::from(db),
         other => {
-            tracing::error!(error = %other, "voice enqueue failed");
+            tracing::warn!(error = %other, "voice enqueue failed");
             ApiError::unavailable("the job queue is unavailable; retry later")
         }
     })

@@ -61,13 +61,24 @@ impl Mailer {
         Ok(Message::builder().from(from).to(to).subject(subject))
     }
 
+    /// A client span, but no `traceparent`: SMTP has no place for one. The recipient
+    /// is not recorded (an email address is personal data).
+    #[tracing::instrument(
+        name = "smtp.send",
+        skip_all,
+        fields(otel.name = "SMTP send", otel.kind = "client", otel.status_code = tracing::field::Empty)
+    )]
     async fn deliver(&self, message: Message) -> Result<(), MailError> {
         let transport = self.transport.as_ref().ok_or(MailError::NotConfigured)?;
-        transport
+        let result = transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| MailError::Smtp(e.to_string()))
+            .map_err(|e| MailError::Smtp(e.to_string()));
+        if result.is_err() {
+            tracing::Span::current().record("otel.status_code", "error");
+        }
+        result
     }
 
     /// Sends a plain-text email.

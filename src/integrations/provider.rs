@@ -9,7 +9,8 @@
 //! `quota_exceeded`) is permanent: waiting does not refill an account. The breaker and
 //! the outcome counter see one result per logical call, after its retries; the duration
 //! histogram sees every attempt. Bodies are never logged: they carry keys, transcripts
-//! and audio.
+//! and audio. Each attempt is a client span, and its context goes to the provider as a
+//! `traceparent` header, so a provider (or a proxy in front of it) that traces can join.
 
 use std::{sync::Arc, time::Duration};
 
@@ -17,7 +18,12 @@ use rand::Rng;
 use reqwest::{StatusCode, header::HeaderMap};
 use serde_json::Value;
 
-use crate::{resilience::CircuitBreaker, telemetry::Metrics};
+use tracing::Instrument;
+
+use crate::{
+    resilience::CircuitBreaker,
+    telemetry::{Metrics, otel},
+};
 
 /// Why a provider call produced nothing. Callers fall back (rule-based parser, text
 /// reply) on every variant; `Transient` is also worth a later job-level retry.
@@ -199,16 +205,48 @@ impl ProviderClient {
         result
     }
 
+    /// One HTTP attempt, in a client span whose context goes out as `traceparent`.
     async fn attempt<B>(&self, build: &B, parse_error: ErrorParser) -> Attempt
     where
         B: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
-        let response = match build(&self.http).send().await {
+        let request = match build(&self.http).build() {
             Ok(r) => r,
             // A request that cannot even be built (bad URL) fails the same way every time.
-            Err(e) if e.is_builder() => return Attempt::Fail(e.without_url().to_string()),
+            Err(e) => return Attempt::Fail(e.without_url().to_string()),
+        };
+        // Host only: paths and queries of some providers name accounts or models.
+        let span = tracing::info_span!(
+            "provider.request",
+            otel.name = %format!("{} {}", request.method(), self.provider),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            provider = self.provider,
+            http.request.method = %request.method(),
+            server.address = request.url().host_str().unwrap_or(""),
+            http.response.status_code = tracing::field::Empty,
+        );
+        let attempt = self
+            .attempt_in_span(request, parse_error)
+            .instrument(span.clone())
+            .await;
+        if !matches!(attempt, Attempt::Done(_)) {
+            span.record("otel.status_code", "error");
+        }
+        attempt
+    }
+
+    async fn attempt_in_span(
+        &self,
+        mut request: reqwest::Request,
+        parse_error: ErrorParser,
+    ) -> Attempt {
+        otel::inject(request.headers_mut());
+        let response = match self.http.execute(request).await {
+            Ok(r) => r,
             Err(e) => return network(e),
         };
+        tracing::Span::current().record("http.response.status_code", response.status().as_u16());
         let status = response.status();
         let headers = response.headers().clone();
         let body = match response.bytes().await {

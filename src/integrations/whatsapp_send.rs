@@ -13,8 +13,9 @@ use std::{sync::Arc, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
-use crate::{config::WhatsAppSettings, resilience::CircuitBreaker};
+use crate::{config::WhatsAppSettings, resilience::CircuitBreaker, telemetry::otel};
 
 /// What a failed send means.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,17 +145,46 @@ impl WhatsAppSender {
         result
     }
 
+    /// One send, in a client span whose context goes to Meta as `traceparent`.
     async fn post_once(&self, phone_number_id: &str, payload: &Value) -> Result<String, SendError> {
+        let span = tracing::info_span!(
+            "provider.request",
+            otel.name = "POST whatsapp",
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            provider = "whatsapp",
+            http.request.method = "POST",
+            http.response.status_code = tracing::field::Empty,
+        );
+        let result = self
+            .send_in_span(phone_number_id, payload)
+            .instrument(span.clone())
+            .await;
+        if result.is_err() {
+            span.record("otel.status_code", "error");
+        }
+        result
+    }
+
+    async fn send_in_span(
+        &self,
+        phone_number_id: &str,
+        payload: &Value,
+    ) -> Result<String, SendError> {
         let url = format!("{}/{}/{phone_number_id}/messages", self.base, self.version);
+        let mut trace = reqwest::header::HeaderMap::new();
+        otel::inject(&mut trace);
         let resp = self
             .http
             .post(url)
             .bearer_auth(self.token.expose_secret())
+            .headers(trace)
             .json(payload)
             .send()
             .await
             .map_err(|e| SendError::Retry(format!("network: {}", e.without_url())))?;
         let status = resp.status();
+        tracing::Span::current().record("http.response.status_code", status.as_u16());
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if status.is_success() {
             return body

@@ -76,7 +76,13 @@ impl EventBus {
         format!("{}:events:{job}", self.namespace)
     }
 
-    /// Numbers, stores and publishes one event; returns its id.
+    /// Numbers, stores and publishes one event; returns its id. A producer span: the
+    /// WebSocket delivery that follows is another process's business.
+    #[tracing::instrument(
+        name = "job.event",
+        skip_all,
+        fields(otel.name = %format!("publish {kind}"), otel.kind = "producer", job_id = %job_id, kind = kind)
+    )]
     pub async fn publish(
         &self,
         job_id: Uuid,

@@ -12,13 +12,14 @@ use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
 use apalis_redis::{ConnectionManager, RedisStorage};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{JobEnvelope, events::EventBus, spec::WorkflowSpecs};
 use crate::{
     config::JobSettings,
     domain::jobs::{self, JobRecord, NewJob},
-    telemetry::Metrics,
+    telemetry::{Metrics, otel},
 };
 
 /// Why a job could not be accepted.
@@ -80,7 +81,25 @@ impl JobQueue {
     }
 
     /// Records and pushes a new job, then announces it with an `accepted` event.
-    pub async fn enqueue(&self, job: NewJob) -> Result<Uuid, EnqueueError> {
+    ///
+    /// The job records this enqueue's span as its `traceparent`, so the worker's spans
+    /// continue the caller's trace (a request, an utterance, a parent job), whether or
+    /// not that caller was itself called with a `traceparent`.
+    pub async fn enqueue(&self, mut job: NewJob) -> Result<Uuid, EnqueueError> {
+        let span = tracing::info_span!(
+            "job.enqueue",
+            otel.name = %format!("enqueue {}", job.workflow),
+            otel.kind = "producer",
+            job_id = %job.id,
+            workflow = %job.workflow,
+        );
+        if let Some(parent) = otel::traceparent(&span) {
+            job.traceparent = Some(parent);
+        }
+        self.record_and_push(job).instrument(span).await
+    }
+
+    async fn record_and_push(&self, job: NewJob) -> Result<Uuid, EnqueueError> {
         if !self.storages.contains_key(&job.workflow) {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }

@@ -11,6 +11,7 @@ use std::{collections::HashMap, sync::Arc, time::Instant};
 
 use chrono::Utc;
 use serde_json::{Value, json};
+use tracing::{Instrument, Span};
 
 use super::{
     JobEnvelope,
@@ -18,7 +19,13 @@ use super::{
     registry::{StepContext, StepDeps, StepError, StepFn, WorkflowCode},
     spec::{StepSpec, WorkflowSpecs},
 };
-use crate::domain::jobs::{self, AfterFailure, AttemptError, JobRecord};
+use crate::{
+    domain::jobs::{self, AfterFailure, AttemptError, JobRecord},
+    telemetry::{
+        errors::{self, JobEnd, JobFailure},
+        otel,
+    },
+};
 
 /// Everything a worker needs to run jobs. Shared by all workers of a process.
 pub struct Runtime {
@@ -46,13 +53,33 @@ impl Runtime {
 
     /// Runs one delivery. Errors returned here are infrastructure failures (Postgres
     /// unreachable); apalis then redelivers the same delivery later.
-    #[tracing::instrument(skip_all, fields(job_id = %envelope.job_id, workflow = %envelope.workflow, delivery = envelope.delivery))]
     pub async fn execute(&self, envelope: &JobEnvelope) -> anyhow::Result<()> {
         let pool = &self.deps.pool;
         let Some(job) = jobs::claim(pool, envelope.job_id, envelope.delivery).await? else {
-            tracing::debug!("stale or finished delivery ignored");
+            tracing::debug!(job_id = %envelope.job_id, delivery = envelope.delivery, "stale or finished delivery ignored");
             return Ok(());
         };
+        // Every delivery is a consumer span under the enqueue span stored in the record.
+        let span = tracing::info_span!(
+            parent: None,
+            "job",
+            otel.name = %format!("run {}", job.workflow),
+            otel.kind = "consumer",
+            otel.status_code = tracing::field::Empty,
+            job_id = %job.id,
+            workflow = %job.workflow,
+            tenant_id = %job.business_id,
+            delivery = job.delivery,
+            attempt = job.attempts,
+            request_id = job.request_id.as_deref().unwrap_or(""),
+            trace_id = tracing::field::Empty,
+        );
+        otel::continue_trace(&span, job.traceparent.as_deref());
+        self.run(job).instrument(span).await
+    }
+
+    async fn run(&self, job: JobRecord) -> anyhow::Result<()> {
+        let pool = &self.deps.pool;
         let (Some(spec), Some(code)) = (
             self.specs.get(&job.workflow),
             self.steps.get(job.workflow.as_str()),
@@ -107,6 +134,8 @@ impl Runtime {
                         .jobs_succeeded
                         .with_label_values(&[&job.workflow])
                         .inc();
+                    // One line per finished job: its span's ids make it the thread to pull.
+                    tracing::info!(attempts = job.attempts, "job succeeded");
                     self.announce(&job, "succeeded", json!({ "result": output }))
                         .await;
                     return Ok(());
@@ -145,7 +174,16 @@ impl Runtime {
         ctx: StepContext,
     ) -> Result<Value, StepError> {
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(spec.timeout(), step(ctx)).await {
+        let span = tracing::info_span!(
+            "step",
+            otel.name = %format!("{workflow}.{}", spec.name),
+            otel.status_code = tracing::field::Empty,
+            step = %spec.name,
+            step_attempt = ctx.step_attempt,
+            outcome = tracing::field::Empty,
+        );
+        let run = tokio::time::timeout(spec.timeout(), step(ctx)).instrument(span.clone());
+        let outcome = match run.await {
             Ok(result) => result,
             Err(_) => Err(StepError::Transient(format!(
                 "timed out after {} ms",
@@ -157,6 +195,11 @@ impl Runtime {
             Err(StepError::Transient(_)) => "transient",
             Err(StepError::Permanent(_)) => "permanent",
         };
+        span.record("outcome", label);
+        if outcome.is_err() {
+            // The cause stays out of the span: step errors may quote customer data.
+            span.record("otel.status_code", "error");
+        }
         self.deps
             .metrics
             .step_duration
@@ -196,17 +239,27 @@ impl Runtime {
                 // The record says `retrying`; the upkeep sweeper will push it again.
                 tracing::warn!(error = %e, "retry push failed; left to the sweeper");
             }
-        } else if transient {
-            jobs::fail_attempt(&self.deps.pool, job.id, &record, AfterFailure::Dead).await?;
-            metrics.jobs_dead.with_label_values(&[wf]).inc();
-            tracing::warn!(step = %step.name, attempts = attempt, "job dead: attempts exhausted");
-            self.announce(job, "dead", json!({ "step": step.name, "error": error }))
-                .await;
         } else {
-            jobs::fail_attempt(&self.deps.pool, job.id, &record, AfterFailure::Fail).await?;
-            metrics.jobs_failed.with_label_values(&[wf]).inc();
-            tracing::warn!(step = %step.name, "job failed permanently");
-            self.announce(job, "failed", json!({ "step": step.name, "error": error }))
+            let (end, after, kind) = if transient {
+                (JobEnd::Dead, AfterFailure::Dead, "dead")
+            } else {
+                (JobEnd::Failed, AfterFailure::Fail, "failed")
+            };
+            jobs::fail_attempt(&self.deps.pool, job.id, &record, after).await?;
+            match end {
+                JobEnd::Dead => metrics.jobs_dead.with_label_values(&[wf]).inc(),
+                JobEnd::Failed => metrics.jobs_failed.with_label_values(&[wf]).inc(),
+            }
+            let failure = JobFailure {
+                job_id: job.id,
+                tenant_id: job.business_id,
+                workflow: wf,
+                step: &step.name,
+                attempts: attempt,
+                end,
+            };
+            errors::job(metrics, &Span::current(), &failure);
+            self.announce(job, kind, json!({ "step": step.name, "error": error }))
                 .await;
         }
         Ok(())

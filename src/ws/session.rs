@@ -14,6 +14,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use futures::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
 use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::protocol::{ClientMessage, ServerMessage};
@@ -26,6 +27,7 @@ use crate::{
     auth::Principal,
     domain::{jobs, users},
     error::api_error_parts,
+    telemetry::otel,
     workflows::voice::AudioInput,
     workflows::{
         events::JobEvent,
@@ -217,13 +219,30 @@ impl Session {
     }
 
     /// Starts a voice job and follows it from its first event.
+    ///
+    /// Each utterance is the root of its own trace (the connection may live for hours:
+    /// one trace per connection would be unreadable), with its own request id.
     async fn start_voice(&mut self, utterance: Utterance) -> Vec<String> {
         let session_id = utterance.session_id.clone();
+        let request_id = Uuid::now_v7().to_string();
+        let span = tracing::info_span!(
+            parent: None,
+            "ws.utterance",
+            otel.name = "ws utterance",
+            otel.kind = "server",
+            request_id = %request_id,
+            tenant_id = %self.principal.tenant_id,
+            trace_id = tracing::field::Empty,
+        );
+        otel::continue_trace(&span, None);
         let ctx = RequestContext {
-            request_id: Uuid::now_v7().to_string(),
-            traceparent: None,
+            request_id,
+            traceparent: otel::traceparent(&span),
         };
-        match voice::start(&self.app, &self.principal, &ctx, utterance).await {
+        let started = voice::start(&self.app, &self.principal, &ctx, utterance)
+            .instrument(span)
+            .await;
+        match started {
             Ok(job_id) => {
                 self.followed.insert(job_id, 0);
                 let mut out = vec![encode(&ServerMessage::UtteranceAccepted {

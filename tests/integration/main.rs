@@ -21,6 +21,7 @@ mod reminders_zones;
 mod security;
 mod shop;
 mod shutdown;
+mod tracing_e2e;
 mod voice;
 mod voice_dialogue;
 mod voice_fakes;

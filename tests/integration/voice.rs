@@ -110,7 +110,7 @@ pub fn offline(env: TestEnv) -> TestEnv {
     env.with("EXECORA_TTS_PROVIDER", "none")
 }
 
-fn with_providers(env: TestEnv, f: &Fakes, stt: &str, tts: &str) -> TestEnv {
+pub fn with_providers(env: TestEnv, f: &Fakes, stt: &str, tts: &str) -> TestEnv {
     env.with("EXECORA_STT_PROVIDER", stt)
         .with("EXECORA_DEEPGRAM_API_KEY", DEEPGRAM_KEY)
         .with("EXECORA_DEEPGRAM_BASE_URL", &f.base)

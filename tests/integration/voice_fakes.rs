@@ -42,6 +42,8 @@ pub struct Fakes {
     pub tts_calls: Arc<AtomicUsize>,
     /// Contract violations seen (empty in a passing test).
     pub violations: Arc<Mutex<Vec<String>>>,
+    /// `traceparent` headers the chat endpoint received (observability tests).
+    pub traceparents: Arc<Mutex<Vec<String>>>,
     pub base: String,
 }
 
@@ -128,6 +130,13 @@ async fn openai_transcribe(req: &Request, body: Body, f: Data<&Fakes>) -> Respon
 #[poem::handler]
 async fn openai_chat(req: &Request, body: Json<Value>, f: Data<&Fakes>) -> Response {
     f.llm_calls.fetch_add(1, Ordering::SeqCst);
+    if let Some(tp) = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+    {
+        f.traceparents.lock().unwrap().push(tp.to_string());
+    }
     if header(req, "authorization") != format!("Bearer {OPENAI_KEY}") {
         return violation(&f, "openai: Authorization must be `Bearer <key>`".into());
     }
@@ -234,6 +243,7 @@ pub async fn start() -> Fakes {
         llm_calls: Arc::default(),
         tts_calls: Arc::default(),
         violations: Arc::default(),
+        traceparents: Arc::default(),
         base: format!("http://{addr}"),
     };
     let app = Route::new()

@@ -1,43 +1,10 @@
-//! Logs and metrics, set up once per process.
-//!
-//! Logs go to stderr: human-readable in development, JSON in production (or as
-//! `EXECORA_LOG_FORMAT` says). [`Metrics`] owns a Prometheus registry whose families are
-//! all named `execora_*` with their unit in the name; it is created once and shared.
+//! The Prometheus metrics: one registry, every family named `execora_*` with its unit in
+//! the name, created once per process and shared behind an `Arc`.
 
 use prometheus::{
     CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
-
-use crate::config::Settings;
-
-/// Installs the global subscriber. `RUST_LOG` overrides the default `info` filter.
-pub fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = match settings.log.format.as_str() {
-        "json" => true,
-        "pretty" => false,
-        _ => settings.production(),
-    };
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = if json {
-        registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init()
-    } else {
-        registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init()
-    };
-    // A second init (tests building several apps in one process) is harmless.
-    drop(result);
-}
 
 /// Every metric family Execora exports.
 #[derive(Clone)]
@@ -70,6 +37,9 @@ pub struct Metrics {
     pub llm_tokens: IntCounterVec,
     /// Estimated language-model spend from the configured per-token prices.
     pub llm_cost_usd: CounterVec,
+    /// Structured error events by kind (`http_5xx`, `job_dead`, `job_failed`): one per
+    /// event, so an alert on this counter and a search of the error log agree.
+    pub errors: IntCounterVec,
 }
 
 impl Metrics {
@@ -173,6 +143,11 @@ impl Metrics {
                 "execora_llm_tokens_total",
                 "Language-model tokens by kind (prompt, completion, cached)",
                 &["provider", "model", "kind"],
+            )?,
+            errors: counter(
+                "execora_errors_total",
+                "Structured error events by kind (http_5xx, job_dead, job_failed)",
+                &["kind"],
             )?,
             llm_cost_usd: {
                 let c = CounterVec::new(
