@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use crate::{api, app::App, auth::Role, config::Settings, db, domain, telemetry, workflows};
+use crate::{
+    api, app::App, auth::Role, config::Settings, db, domain, operator, telemetry, workflows,
+};
 
 #[derive(Parser)]
 #[command(
@@ -42,15 +44,34 @@ enum Command {
     },
     /// Create (or find) the demo business and print `TENANT USER` ids.
     DemoTenant,
+    /// List, show, retry and cancel jobs through a server's API (needs --token).
+    Jobs {
+        #[command(flatten)]
+        conn: operator::Connection,
+        #[command(subcommand)]
+        command: operator::JobsCommand,
+    },
+    /// Queue figures per workflow through a server's API (needs --token).
+    Queues {
+        #[command(flatten)]
+        conn: operator::Connection,
+    },
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    if let Command::Openapi = cli.command {
-        print!("{}", api::spec_yaml());
-        return ExitCode::SUCCESS;
-    }
+    // These need no configuration: the OpenAPI document is static, and the operator
+    // commands talk to a server over HTTP.
+    let command = match cli.command {
+        Command::Openapi => {
+            print!("{}", api::spec_yaml());
+            return ExitCode::SUCCESS;
+        }
+        Command::Jobs { conn, command } => return operator::main(conn, Some(command)),
+        Command::Queues { conn } => return operator::main(conn, None),
+        other => other,
+    };
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -69,7 +90,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command, settings)) {
+    match runtime.block_on(dispatch(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("execora: {e:#}");
@@ -103,7 +124,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(App::build(settings).await?, false).await,
         Command::Work => work(App::build(settings).await?).await,
         Command::Run => serve(App::build(settings).await?, true).await,
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::Jobs { .. } | Command::Queues { .. } => Ok(()),
     }
 }
 

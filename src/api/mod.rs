@@ -18,6 +18,7 @@ pub(crate) mod middleware;
 mod nodelay;
 mod probes;
 mod products;
+mod queues;
 mod razorpay;
 mod reminders;
 pub mod scrape;
@@ -81,6 +82,7 @@ type Apis = (
     ledger::LedgerApi,
     reminders::RemindersApi,
     jobs::JobsApi,
+    queues::QueuesApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
     razorpay::RazorpayApi,
@@ -100,6 +102,7 @@ fn service() -> OpenApiService<Apis, ()> {
             ledger::LedgerApi,
             reminders::RemindersApi,
             jobs::JobsApi,
+            queues::QueuesApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,
             razorpay::RazorpayApi,
@@ -160,6 +163,7 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
             poem::get(downloads::invoice_pdf),
         )
         .nest("/docs", docs)
+        .nest("/dashboard", crate::dashboard::routes())
         .at("/ws", ws::endpoint())
         .catch_all_error(|err: poem::Error| async move {
             // Handler errors (`ApiError`) already are envelopes with their own code.
