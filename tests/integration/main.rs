@@ -8,11 +8,13 @@
 mod accounts;
 mod cache;
 mod common;
+mod dashboard;
 mod http;
 mod invoices;
 mod jobs;
 mod logs;
 mod observability;
+mod operator_cli;
 mod processes;
 mod razorpay;
 mod reminders;
