@@ -20,14 +20,7 @@ const state = {
   refreshPending: null,
 };
 
-// ---------- HTTP ----------
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(`${code}: ${message}`);
-    Object.assign(this, { status, code });
-  }
-}
+// HTTP.
 
 async function api(method, path, body, retried) {
   const headers = { Accept: "application/json" };
@@ -39,7 +32,8 @@ async function api(method, path, body, retried) {
   }
   const data = resp.status === 204 ? null : await resp.json().catch(() => null);
   if (!resp.ok) {
-    throw new ApiError(resp.status, data?.code ?? "http_" + resp.status, data?.message ?? resp.statusText);
+    const code = data?.code ?? "http_" + resp.status;
+    throw Object.assign(new Error(`${code}: ${data?.message ?? resp.statusText}`), { status: resp.status, code });
   }
   return data;
 }
@@ -56,13 +50,7 @@ function keepTokens(pair) {
 
 async function refreshTokens() {
   try {
-    const resp = await fetch("/api/v1/auth/refresh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: state.refresh }),
-    });
-    if (!resp.ok) throw new Error("refresh refused");
-    keepTokens(await resp.json());
+    keepTokens(await api("POST", "/api/v1/auth/refresh", { refresh_token: state.refresh }, true));
     send({ type: "auth", token: state.access });
     return true;
   } catch {
@@ -71,7 +59,7 @@ async function refreshTokens() {
   }
 }
 
-// ---------- small DOM helpers ----------
+// Small DOM helpers.
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -84,8 +72,7 @@ function row(cells) {
   const tr = el("tr");
   for (const c of cells) {
     const td = el("td");
-    if (c instanceof Node) td.append(c);
-    else td.textContent = c ?? "";
+    td.append(c instanceof Node ? c : String(c ?? ""));
     tr.append(td);
   }
   return tr;
@@ -103,7 +90,7 @@ function notice(text) {
 function button(label, action) {
   const b = el("button", label);
   b.type = "button";
-  b.addEventListener("click", () => action(b));
+  b.onclick = () => action(b);
   return b;
 }
 
@@ -130,14 +117,11 @@ function jobLink(job) {
   const a = el("a", shortId(job.id));
   a.href = "#" + job.id;
   a.title = job.id;
-  a.addEventListener("click", (ev) => {
-    ev.preventDefault();
-    showJob(job.id);
-  });
+  a.onclick = (ev) => (ev.preventDefault(), showJob(job.id));
   return a;
 }
 
-// ---------- views ----------
+// Views.
 
 async function loadQueues() {
   const { items } = await api("GET", "/api/v1/queues");
@@ -155,21 +139,20 @@ async function loadJobs() {
   const query = new URLSearchParams({ limit: "50" });
   for (const k of ["workflow", "state"]) if (f.get(k)) query.set(k, f.get(k));
   const { items } = await api("GET", "/api/v1/jobs?" + query);
-  $("#jobs tbody").replaceChildren(...items.map((j) => {
-    const tr = row([jobLink(j), j.workflow, el("span", j.state, "state " + j.state), j.attempts, when(j.created_at), actions(j)]);
-    tr.dataset.job = j.id;
-    return tr;
-  }));
+  $("#jobs tbody").replaceChildren(...items.map((j) => jobRow(j, when(j.created_at))));
+}
+
+// A job's row: link, workflow, state, attempts, one more column, and its buttons.
+function jobRow(j, extra) {
+  const tr = row([jobLink(j), j.workflow, el("span", j.state, "state " + j.state), j.attempts, extra, actions(j)]);
+  tr.dataset.job = j.id;
+  return tr;
 }
 
 async function loadDead() {
   const [dead, failed] = await Promise.all(["dead", "failed"].map((s) => api("GET", `/api/v1/jobs?state=${s}&limit=50`)));
   const items = [...dead.items, ...failed.items].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
-  $("#dead tbody").replaceChildren(...items.map((j) => {
-    const tr = row([jobLink(j), j.workflow, el("span", j.state, "state " + j.state), j.attempts, j.errors.at(-1)?.error ?? "", actions(j)]);
-    tr.dataset.job = j.id;
-    return tr;
-  }));
+  $("#dead tbody").replaceChildren(...items.map((j) => jobRow(j, j.errors.at(-1)?.error)));
 }
 
 async function showJob(id) {
@@ -233,7 +216,7 @@ function scheduleRefresh() {
   }, 300);
 }
 
-// ---------- WebSocket ----------
+// WebSocket.
 
 function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
@@ -265,7 +248,9 @@ function setLive(on) {
 
 function onMessage(msg) {
   if (msg.type === "event") {
-    if (msg.job_id === state.detailId && msg.id > state.detailLast) {
+    // Only the next event: a `watch` event that overtakes the subscription's replay is
+    // dropped here and arrives again, in order, from the replay.
+    if (msg.job_id === state.detailId && msg.id === state.detailLast + 1) {
       state.detailLast = msg.id;
       $("#detail-events").append(eventItem(msg));
     }
@@ -280,7 +265,7 @@ function onMessage(msg) {
   }
 }
 
-// ---------- voice console ----------
+// Voice console.
 
 function sendUtterance(ev) {
   ev.preventDefault();
@@ -323,7 +308,7 @@ async function toggleRecording() {
   }
 }
 
-// ---------- login and start ----------
+// Login and start.
 
 async function login(ev) {
   ev.preventDefault();

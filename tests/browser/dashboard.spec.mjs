@@ -3,11 +3,12 @@
 // An owner signs up through the API and logs in through the page; a job enqueued
 // through the API appears live (the jobs list reloads only on WebSocket events); a
 // dead probe job is retried with the dead-letter table's button and runs again; a
-// typed utterance streams its voice events. No page error or CSP violation may occur.
+// typed utterance streams its voice events; a staff token is turned away. No page error or CSP violation may occur.
 // The final page is saved as target/artifacts/dashboard.png.
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 
 const base = process.env.EXECORA_URL;
 const require = createRequire(join(process.env.EXECORA_BROWSER_DEPS, "package.json"));
@@ -102,6 +103,18 @@ try {
 
   await page.waitForSelector("#queues tbody tr >> text=voice");
   await page.screenshot({ path: join(process.env.EXECORA_ARTIFACTS, "dashboard.png"), fullPage: true });
+
+  step("a staff member is refused with a message");
+  // A staff token for the same user, signed with the server's development key.
+  const staff = execFileSync(process.env.EXECORA_BIN, ["token", "--tenant", signedUp.business_id,
+    "--user", signedUp.user.id, "--role", "staff"], { encoding: "utf8" }).trim();
+  const other = await browser.newPage();
+  other.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  await other.goto(base + "/dashboard");
+  await other.evaluate((t) => sessionStorage.setItem("execora.access", t), staff);
+  await other.reload();
+  await other.waitForSelector("#notice >> text=for owners and managers");
+  assert.ok(await other.isVisible("#login") && !(await other.isVisible("#app")));
   assert.deepEqual(problems, [], problems.join("\n"));
   console.error("dashboard: ok");
 } finally {
