@@ -43,9 +43,11 @@ pub struct QueueList {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]
 impl QueuesApi {
-    /// Queue figures per workflow: waiting, scheduled and running jobs, the oldest due
-    /// job's age, throughput over 5 and 60 minutes, failed and dead counts. Owners and
-    /// managers only; counts cover the caller's business alone.
+    /// Queue figures per workflow (owners and managers).
+    ///
+    /// Waiting, scheduled and running jobs, the oldest due job's age, throughput (jobs
+    /// finished in the last 5 and 60 minutes), failed and dead counts. Counted from the
+    /// job records of the caller's business alone.
     #[oai(path = "/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, app: Data<&App>, auth: BearerAuth) -> Result<Json<QueueList>, ApiError> {
         if !auth.0.role.can_operate_jobs() {
