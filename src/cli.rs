@@ -8,7 +8,9 @@ use secrecy::ExposeSecret;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::{api, app::App, auth::Role, config::Settings, db, domain, telemetry, workflows};
+use crate::{
+    api, app::App, auth::Role, config::Settings, db, domain, operator, telemetry, workflows,
+};
 
 #[derive(Parser)]
 #[command(
@@ -46,13 +48,26 @@ enum Command {
     },
     /// Create (or find) the demo business and print `TENANT USER` ids.
     DemoTenant,
+    /// List, show, retry and cancel jobs through a server's API (needs --token).
+    Jobs {
+        #[command(flatten)]
+        conn: operator::Connection,
+        #[command(subcommand)]
+        command: operator::JobsCommand,
+    },
+    /// Queue figures per workflow through a server's API (needs --token).
+    Queues {
+        #[command(flatten)]
+        conn: operator::Connection,
+    },
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    // The generated documents need no settings: they describe them.
-    match cli.command {
+    // These need no configuration: the generated documents describe the code, and the
+    // operator commands talk to a server over HTTP.
+    let command = match cli.command {
         Command::Openapi => {
             print!("{}", api::spec_yaml());
             return ExitCode::SUCCESS;
@@ -61,8 +76,10 @@ pub fn main() -> ExitCode {
             print!("{}", crate::config::reference::markdown());
             return ExitCode::SUCCESS;
         }
-        _ => {}
-    }
+        Command::Jobs { conn, command } => return operator::main(conn, Some(command)),
+        Command::Queues { conn } => return operator::main(conn, None),
+        other => other,
+    };
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -89,7 +106,7 @@ pub fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        let outcome = dispatch(cli.command, settings).await;
+        let outcome = dispatch(command, settings).await;
         // Every mode ends here, so the spans of its last moments are exported, not lost.
         telemetry.shutdown().await;
         outcome
@@ -134,7 +151,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             work(App::build(settings).await?, stop).await
         }
         Command::Run => serve(App::build(settings).await?, true).await,
-        Command::Openapi | Command::ConfigDocs => Ok(()),
+        Command::Openapi | Command::ConfigDocs | Command::Jobs { .. } | Command::Queues { .. } => {
+            Ok(())
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 //! The crate is one library behind one binary. The map, in the direction dependencies
 //! point:
 //!
-//! - [`cli`] parses the command line and starts a mode (`serve`, `work`, `run`, …).
+//! - [`cli`] parses the command line and starts a mode (`serve`, `work`, `run`, …);
+//!   [`operator`] is its HTTP client side (`execora jobs`, `execora queues`).
 //! - [`app`] builds the shared state (pools, keys, metrics) from [`config`] once.
 //! - [`api`] and [`ws`] are the HTTP and WebSocket edges; they parse and map, nothing more.
+//!   [`dashboard`] is the operators' web page they serve.
 //! - [`workflows`] is the job runtime: declarative specs, the apalis workers, job events.
 //! - [`domain`] holds business rules and every SQL statement; it knows no HTTP or queue.
 //! - [`auth`] verifies and issues access tokens; [`resilience`] holds retry policy and
@@ -17,11 +19,13 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod integrations;
+pub mod operator;
 pub mod render;
 pub mod resilience;
 pub mod telemetry;

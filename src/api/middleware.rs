@@ -91,9 +91,14 @@ pub fn security_headers(resp: &mut Response, tls: bool, path: &str) {
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    // The API serves JSON; the docs page needs its own inline script and styles.
+    // The API serves JSON; the docs page needs its own inline script and styles. The
+    // dashboard runs only its own files (no inline code at all), talks to this origin
+    // (the API and `/ws`), plays reply audio from `blob:`, and never submits a form
+    // natively (were its script missing, a password must not end up in a URL).
     let csp = if path.starts_with("/docs") {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+    } else if path == "/dashboard" || path.starts_with("/dashboard/") {
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; media-src 'self' blob:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };

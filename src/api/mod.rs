@@ -19,6 +19,7 @@ mod nodelay;
 mod observe;
 mod probes;
 mod products;
+mod queues;
 mod razorpay;
 mod reminders;
 pub mod scrape;
@@ -82,6 +83,7 @@ type Apis = (
     ledger::LedgerApi,
     reminders::RemindersApi,
     jobs::JobsApi,
+    queues::QueuesApi,
     probes::ProbesApi,
     webhooks::WebhooksApi,
     razorpay::RazorpayApi,
@@ -101,6 +103,7 @@ fn service() -> OpenApiService<Apis, ()> {
             ledger::LedgerApi,
             reminders::RemindersApi,
             jobs::JobsApi,
+            queues::QueuesApi,
             probes::ProbesApi,
             webhooks::WebhooksApi,
             razorpay::RazorpayApi,
@@ -161,6 +164,7 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
             poem::get(downloads::invoice_pdf),
         )
         .nest("/docs", docs)
+        .nest("/dashboard", crate::dashboard::routes())
         .at("/ws", ws::endpoint())
         .catch_all_error(|err: poem::Error| async move {
             // Handler errors (`ApiError`) already are envelopes with their own code.

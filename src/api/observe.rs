@@ -118,6 +118,7 @@ fn fallback_route(path: &str) -> String {
     match path {
         "/ws" | "/openapi.yaml" | "/openapi.json" | "/.well-known/jwks.json" => path.to_string(),
         p if p.starts_with("/docs") => "/docs".into(),
+        p if p.starts_with("/dashboard") => "/dashboard".into(),
         p if p.starts_with("/pub/invoices/") => "/pub/invoices".into(),
         _ => "unmatched".into(),
     }

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod names;
 pub mod phone;
 pub mod products;
+pub mod queues;
 pub mod reminders;
 pub mod schedule;
 pub mod sessions;

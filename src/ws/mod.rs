@@ -71,13 +71,15 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
 }
 
 /// Browsers send `Origin`; it must be one we allow (anti cross-site WebSocket hijacking).
-/// Native clients send none.
+/// Native clients send none. A page this server served itself (the dashboard) is
+/// same-origin: its `Origin` names the very host and port the request went to.
 fn origin_allowed(req: &Request, app: &App) -> bool {
     let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
         return true;
     };
     let public = app.settings.public_url.trim_end_matches('/');
     (!public.is_empty() && origin == public)
+        || same_origin(req, origin)
         || app
             .settings
             .http
@@ -97,6 +99,20 @@ fn socket_config() -> WebSocketConfig {
         .read_buffer_size(8 * 1024)
         .max_frame_size(Some(1 << 20))
         .max_message_size(Some(1 << 20))
+}
+
+/// `Origin` names the host and port this request went to (`Host`). The scheme is not
+/// compared: one port speaks either HTTP or TLS, so no other page can share that
+/// host and port. Behind a proxy that rewrites `Host` this is false, and
+/// `EXECORA_PUBLIC_URL` or the allow-list must name the origin.
+fn same_origin(req: &Request, origin: &str) -> bool {
+    let Some(host) = req.headers().get("host").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
 }
 
 #[handler]

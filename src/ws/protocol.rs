@@ -18,6 +18,10 @@ pub enum ClientMessage {
     Unsubscribe {
         job_id: Uuid,
     },
+    /// Every job event of the tenant from now on, live only (owners and managers: the
+    /// dashboard's way to see new jobs appear). No replay; `subscribe` a job for that.
+    Watch,
+    Unwatch,
     /// A fresh access token for the same user, so the socket outlives the first one.
     Auth {
         token: String,
@@ -60,6 +64,10 @@ pub enum ServerMessage<'a> {
     },
     Unsubscribed {
         job_id: Uuid,
+    },
+    /// Answers `watch` (`true`) and `unwatch` (`false`).
+    Watching {
+        enabled: bool,
     },
     /// The connection stays open after an error.
     Error {

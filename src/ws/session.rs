@@ -46,6 +46,8 @@ struct Session {
     app: App,
     /// Followed jobs and the last event id sent for each.
     followed: HashMap<Uuid, u64>,
+    /// Whether every job event of the tenant is sent (`watch`), followed or not.
+    watching: bool,
     /// A recording between `audio.start` and `audio.end`.
     recording: Option<Recording>,
 }
@@ -66,6 +68,7 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
         principal,
         app: app.clone(),
         followed: HashMap::new(),
+        watching: false,
         recording: None,
     };
     let expires_in = (principal.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
@@ -153,6 +156,18 @@ impl Session {
             ClientMessage::Unsubscribe { job_id } => {
                 self.followed.remove(&job_id);
                 vec![encode(&ServerMessage::Unsubscribed { job_id })]
+            }
+            ClientMessage::Watch if !self.principal.role.can_operate_jobs() => {
+                vec![error(
+                    "forbidden",
+                    "only owners and managers watch every job",
+                )]
+            }
+            ClientMessage::Watch | ClientMessage::Unwatch => {
+                self.watching = matches!(msg, ClientMessage::Watch);
+                vec![encode(&ServerMessage::Watching {
+                    enabled: self.watching,
+                })]
             }
             ClientMessage::Subscribe { job_id, after } => {
                 self.subscribe(job_id, after.unwrap_or(0)).await
@@ -331,6 +346,8 @@ impl Session {
             return vec![];
         }
         match self.followed.get(&event.job_id) {
+            // Watched but not followed: passed on as it comes, without gap filling.
+            None if self.watching => vec![encode(&ServerMessage::Event(&event))],
             None => vec![],
             Some(&last) if event.id <= last => vec![],
             Some(&last) if event.id == last + 1 => self.deliver(&event).into_iter().collect(),

@@ -8,12 +8,14 @@
 mod accounts;
 mod cache;
 mod common;
+mod dashboard;
 mod http;
 mod invoices;
 mod jobs;
 mod logs;
 mod observability;
 mod operations;
+mod operator_cli;
 mod processes;
 mod razorpay;
 mod reminders;

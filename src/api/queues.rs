@@ -1,0 +1,97 @@
+//! `GET /api/v1/queues`: the operator's view of each workflow's queue, per tenant.
+
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, payload::Json};
+
+use super::{ApiTags, security::BearerAuth};
+use crate::{
+    app::App,
+    domain::queues::{self, QueueStats},
+    error::ApiError,
+};
+
+pub struct QueuesApi;
+
+/// One workflow's queue as the caller's business sees it (its own jobs only).
+#[derive(Debug, Clone, Object)]
+pub struct QueueView {
+    pub workflow: String,
+    /// The queue the workflow's jobs wait in.
+    pub queue: String,
+    /// Jobs a worker could take now: queued, or retrying with the retry due.
+    pub waiting: i64,
+    /// Jobs waiting for a later retry.
+    pub scheduled: i64,
+    pub running: i64,
+    /// Seconds the longest-waiting due job has waited (0 when none waits).
+    pub oldest_age_secs: f64,
+    /// Throughput: jobs that finished (in any final state) in the last 5 minutes.
+    pub finished_last_5m: i64,
+    /// Jobs that finished in the last 60 minutes.
+    pub finished_last_60m: i64,
+    /// Failed jobs (a permanent error); an operator may retry them.
+    pub failed: i64,
+    /// Dead letters: attempts exhausted; an operator may retry them.
+    pub dead: i64,
+}
+
+/// Every workflow's queue, in name order.
+#[derive(Debug, Clone, Object)]
+pub struct QueueList {
+    pub items: Vec<QueueView>,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]
+impl QueuesApi {
+    /// Queue figures per workflow (owners and managers).
+    ///
+    /// Waiting, scheduled and running jobs, the oldest due job's age, throughput (jobs
+    /// finished in the last 5 and 60 minutes), failed and dead counts. Counted from the
+    /// job records of the caller's business alone.
+    #[oai(path = "/queues", method = "get", operation_id = "listQueues")]
+    async fn list(&self, app: Data<&App>, auth: BearerAuth) -> Result<Json<QueueList>, ApiError> {
+        if !auth.0.role.can_operate_jobs() {
+            return Err(ApiError::forbidden(
+                "only owners and managers see the queues",
+            ));
+        }
+        let stats = queues::stats(&app.0.pool, auth.0.tenant_id).await?;
+        Ok(Json(QueueList {
+            items: merge(app.0, stats),
+        }))
+    }
+}
+
+/// Every configured workflow gets a row, zeros when the tenant has no job of it; a
+/// workflow with jobs but no spec any more (renamed, removed) still shows its jobs.
+fn merge(app: &App, stats: Vec<QueueStats>) -> Vec<QueueView> {
+    let specs = &app.runtime.specs;
+    let mut rows: Vec<QueueView> = specs
+        .iter()
+        .filter(|s| s.name != "probe" || app.settings.probe_enabled())
+        .map(|s| view(s.name.clone(), s.queue.clone(), QueueStats::default()))
+        .collect();
+    for st in stats {
+        match rows.iter_mut().find(|r| r.workflow == st.workflow) {
+            Some(row) => *row = view(row.workflow.clone(), row.queue.clone(), st),
+            None => rows.push(view(st.workflow.clone(), st.workflow.clone(), st)),
+        }
+    }
+    rows.sort_by(|a, b| a.workflow.cmp(&b.workflow));
+    rows
+}
+
+fn view(workflow: String, queue: String, s: QueueStats) -> QueueView {
+    QueueView {
+        workflow,
+        queue,
+        waiting: s.waiting,
+        scheduled: s.scheduled,
+        running: s.running,
+        oldest_age_secs: s.oldest_age_secs,
+        finished_last_5m: s.finished_last_5m,
+        finished_last_60m: s.finished_last_60m,
+        failed: s.failed,
+        dead: s.dead,
+    }
+}
