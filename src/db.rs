@@ -39,6 +39,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
     }
     PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
+        // One TRACE event per acquisition, counted by `telemetry::pool_waits` (logs
+        // filter it out).
+        .acquire_time_level(log::LevelFilter::Trace)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await

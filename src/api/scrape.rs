@@ -41,6 +41,9 @@ impl ScrapeMetrics {
         registry.register(Box::new(oldest_age.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_max.clone()))?;
+        if let Some(waits) = crate::telemetry::pool_waits::histogram() {
+            registry.register(Box::new(waits))?;
+        }
         // CPU seconds, resident memory, open files, threads, start time (Linux).
         registry.register(Box::new(
             prometheus::process_collector::ProcessCollector::new(

@@ -18,6 +18,7 @@ pub mod errors;
 mod logs;
 pub mod metrics;
 pub mod otel;
+pub mod pool_waits;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -72,6 +73,7 @@ where
     };
     let subscriber = tracing_subscriber::registry()
         .with(logs::layer(json, writer).with_filter(filter))
+        .with(pool_waits::PoolWaits.with_filter(pool_waits::filter()))
         .with(
             tracing_opentelemetry::layer()
                 .with_tracer(tracer)

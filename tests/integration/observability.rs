@@ -156,3 +156,41 @@ fn the_alert_rules_pass_promtool_and_each_has_a_runbook_section() {
         );
     }
 }
+
+#[tokio::test]
+async fn waiting_for_a_database_connection_is_measured() {
+    use execora::telemetry::pool_waits::{PoolWaits, filter, histogram};
+    use tracing::instrument::WithSubscriber;
+    use tracing_subscriber::{Layer, layer::SubscriberExt};
+
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_DATABASE_MAX_CONNECTIONS", "1");
+    let pool = execora::db::connect(&env.settings()).await.unwrap();
+    let h = histogram().unwrap();
+    let (count, sum) = (h.get_sample_count(), h.get_sample_sum());
+    let dispatch = tracing::Dispatch::new(
+        tracing_subscriber::registry().with(PoolWaits.with_filter(filter())),
+    );
+    let held = pool
+        .acquire()
+        .with_subscriber(dispatch.clone())
+        .await
+        .unwrap();
+    let waiter = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.acquire().await.map(drop) }.with_subscriber(dispatch))
+    };
+    // The wait being measured: the only connection is held this long.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    drop(held);
+    waiter.await.unwrap().unwrap();
+    assert!(
+        h.get_sample_count() >= count + 2,
+        "both acquisitions recorded"
+    );
+    assert!(
+        h.get_sample_sum() - sum >= 0.14,
+        "the second one waited ~150 ms"
+    );
+}
