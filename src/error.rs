@@ -12,6 +12,7 @@ use poem_openapi::{ApiResponse, Object, payload::Json};
 
 /// The body of every error response.
 #[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Stable, snake_case, safe to branch on (for example `not_found`, `invalid_body`).
     pub code: String,
@@ -28,31 +29,51 @@ impl ErrorBody {
     }
 }
 
+impl poem_openapi::types::Example for ErrorBody {
+    fn example() -> Self {
+        Self::new("not_found", "customer not found")
+    }
+}
+
 /// The error half of every operation's result; each variant is declared in the spec.
+///
+/// The same set is declared on every operation (one envelope, one list), so the wording
+/// is general: a `code` says precisely what happened.
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// The request could not be parsed (malformed JSON, wrong types, unknown enum value).
+    /// The request could not be parsed: malformed JSON, a wrong type, an unknown enum
+    /// value, a parameter out of range, a missing body (`invalid_body`,
+    /// `invalid_parameter`).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
-    /// Missing, expired or invalid access token.
+    /// Not authenticated: a missing, expired or invalid access token (`unauthorized`),
+    /// or wrong credentials, code or refresh token where those are what is checked.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
-    /// The token is valid but its role may not do this.
+    /// The token is valid but its role may not do this (`forbidden`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
-    /// No such object for this tenant.
+    /// No such object for this tenant (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
-    /// The object is in a state that does not allow this.
+    /// The object is in a state that does not allow this, or an `Idempotency-Key` request
+    /// is still running.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
-    /// The request parsed but a value is not acceptable.
+    /// The body is larger than the server takes (`payload_too_large`).
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body's `Content-Type` is missing or not one the operation takes
+    /// (`unsupported_media_type`).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// The request parsed but a value is not acceptable; the `code` names which rule.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
-    /// Too many requests; retry after the given number of seconds.
+    /// Too many requests; retry after the given number of seconds (`rate_limited`).
     #[oai(status = 429)]
     TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
-    /// A dependency (Postgres, Redis) is unavailable; retry later.
+    /// A dependency (Postgres, Redis) is unavailable; retry later (`unavailable`).
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
     /// Something failed inside; the details are in the server log under the request id.
@@ -105,6 +126,29 @@ impl From<sqlx::Error> for ApiError {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable("database unavailable")
             }
+            // Text Postgres cannot store: a NUL character (U+0000) in a text column (22021)
+            // or a jsonb document (22P05, e.g. a job's input).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                tracing::info!(error = %db, "text the database cannot store");
+                Self::unprocessable(
+                    "invalid_text",
+                    "text must not contain NUL (U+0000) characters",
+                )
+            }
+            // A value the column cannot hold (a sum past bigint, a date past the calendar):
+            // the client's numbers, not a fault here. Inputs are bounded in the spec; this
+            // catches what their combination can still reach (stock plus a large delta).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22003" | "22008" | "22001")) =>
+            {
+                tracing::info!(error = %db, "value out of range for the database");
+                Self::unprocessable(
+                    "value_out_of_range",
+                    "a value, or the result of applying it, is out of the allowed range",
+                )
+            }
             other => Self::internal(other),
         }
     }
@@ -124,6 +168,8 @@ pub fn api_error_parts(e: ApiError) -> (String, String) {
         | ApiError::Forbidden(Json(b))
         | ApiError::NotFound(Json(b))
         | ApiError::Conflict(Json(b))
+        | ApiError::PayloadTooLarge(Json(b))
+        | ApiError::UnsupportedMediaType(Json(b))
         | ApiError::Unprocessable(Json(b))
         | ApiError::TooManyRequests(Json(b), _)
         | ApiError::Unavailable(Json(b))

@@ -25,6 +25,7 @@ use crate::{
     auth::{Role, passwords, ratelimit::Limit, secrets, tickets::TICKET_TTL_SECS},
     domain::{sessions, users},
     error::ApiError,
+    integrations::email,
 };
 
 pub struct AuthApi;
@@ -108,6 +109,9 @@ impl AuthApi {
         body: Json<SignUp>,
     ) -> Result<SignUpResponse, ApiError> {
         guard(app.0, ip.0, Some(&body.owner_email)).await?;
+        if !email::deliverable(&body.owner_email) {
+            return Err(email::undeliverable());
+        }
         let hash = passwords::hash(&body.password)?;
         let (business_id, user) = users::sign_up(
             &app.pool,
@@ -178,6 +182,10 @@ impl AuthApi {
             status: "sent".into(),
             expires_in,
         }));
+        // Says nothing about who is registered: it is about the address's shape only.
+        if !email::deliverable(&body.email) {
+            return Err(email::undeliverable());
+        }
         let email = users::normalise_email(&body.email);
         if users::credentials(&app.pool, &email).await?.is_none() {
             return Ok(accepted);

@@ -11,6 +11,7 @@ use super::users::UserView;
 
 /// An access token and the refresh token that renews it.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct TokenPair {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -23,6 +24,7 @@ pub struct TokenPair {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct SignUp {
     #[oai(validator(min_length = 1, max_length = 120))]
     pub(super) business_name: String,
@@ -53,6 +55,7 @@ pub(super) enum SignUpResponse {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct PasswordLogin {
     #[oai(validator(min_length = 3, max_length = 254))]
     pub(super) email: String,
@@ -61,6 +64,7 @@ pub(super) struct PasswordLogin {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct OtpRequest {
     #[oai(validator(min_length = 3, max_length = 254))]
     pub(super) email: String,
@@ -82,6 +86,7 @@ pub(super) enum OtpRequestResponse {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct OtpVerify {
     #[oai(validator(min_length = 3, max_length = 254))]
     pub(super) email: String,
@@ -90,6 +95,7 @@ pub(super) struct OtpVerify {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct RefreshRequest {
     #[oai(validator(min_length = 1, max_length = 256))]
     pub(super) refresh_token: String,
@@ -103,8 +109,74 @@ pub(super) enum NoContent {
 }
 
 #[derive(Object)]
+#[oai(example)]
 pub(super) struct WsTicket {
     /// Pass as `/ws?ticket=…` within `expires_in` seconds; it works once.
     pub(super) ticket: String,
     pub(super) expires_in: u64,
+}
+
+impl poem_openapi::types::Example for SignUp {
+    fn example() -> Self {
+        Self {
+            business_name: "Sharma Kirana Store".into(),
+            owner_name: "Ravi Sharma".into(),
+            owner_email: "ravi@sharmakirana.in".into(),
+            password: "chai-aur-biskut-2026".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for PasswordLogin {
+    fn example() -> Self {
+        Self {
+            email: "ravi@sharmakirana.in".into(),
+            password: "chai-aur-biskut-2026".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for OtpRequest {
+    fn example() -> Self {
+        Self {
+            email: "ravi@sharmakirana.in".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for OtpVerify {
+    fn example() -> Self {
+        Self {
+            email: "ravi@sharmakirana.in".into(),
+            code: "482913".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for RefreshRequest {
+    fn example() -> Self {
+        Self {
+            refresh_token: "q2u0b3lQdm9oZkR4Y0JjT1N5bFJ2d2NqY2Zr".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for TokenPair {
+    fn example() -> Self {
+        Self {
+            access_token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.e30.c2ln".into(),
+            token_type: "Bearer".into(),
+            expires_in: 900,
+            refresh_token: "q2u0b3lQdm9oZkR4Y0JjT1N5bFJ2d2NqY2Zr".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for WsTicket {
+    fn example() -> Self {
+        Self {
+            ticket: "wst_9f2c4e7a1b3d5f60".into(),
+            expires_in: 60,
+        }
+    }
 }

@@ -20,6 +20,7 @@ pub struct BusinessApi;
 
 /// A business's time zone.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct TimeZoneSetting {
     /// An IANA tz database name, spelled as the database does: "Asia/Kolkata",
     /// "Asia/Dubai", "Europe/London". Any other name, empty included, is answered 422
@@ -68,5 +69,13 @@ impl BusinessApi {
         Ok(TimeZoneSet::Done(Json(TimeZoneSetting {
             time_zone: tz.name().to_string(),
         })))
+    }
+}
+
+impl poem_openapi::types::Example for TimeZoneSetting {
+    fn example() -> Self {
+        Self {
+            time_zone: "Asia/Kolkata".into(),
+        }
     }
 }

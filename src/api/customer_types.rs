@@ -20,6 +20,7 @@ pub enum Channel {
 
 /// A customer as a client sends it.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct CustomerInput {
     #[oai(validator(min_length = 1, max_length = 120))]
     pub(super) name: String,
@@ -44,6 +45,7 @@ pub(super) struct CustomerInput {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct CustomerView {
     pub id: Uuid,
     pub name: String,
@@ -81,6 +83,7 @@ impl From<Customer> for CustomerView {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub(super) struct CustomerPage {
     pub(super) items: Vec<CustomerView>,
     pub(super) next_cursor: Option<String>,
@@ -93,6 +96,7 @@ pub(super) struct Candidate {
     pub(super) score: f32,
 }
 
+/// What the candidates amount to.
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename_all = "snake_case")]
 pub(super) enum SearchOutcome {
@@ -106,7 +110,8 @@ pub(super) enum SearchOutcome {
 
 #[derive(Object)]
 pub(super) struct SearchView {
-    /// What the candidates amount to.
+    // Documented on `SearchOutcome`: a doc comment here would make the field an
+    // `allOf`, which client generators (openapi-python-client) cannot take.
     pub(super) r#match: SearchOutcome,
     /// Best first.
     pub(super) candidates: Vec<Candidate>,
@@ -126,6 +131,7 @@ pub(super) enum Done {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub(super) struct ErasureConfirm {
     #[oai(validator(pattern = r"^[0-9]{6}$"))]
     pub(super) code: String,
@@ -136,4 +142,49 @@ pub(super) enum ErasureRequested {
     /// A code went to the owner's email; confirm with it.
     #[oai(status = 202)]
     Accepted,
+}
+
+impl poem_openapi::types::Example for CustomerInput {
+    fn example() -> Self {
+        Self {
+            name: "Ramesh Kumar".into(),
+            phone: Some("098765-43210".into()),
+            email: None,
+            nicknames: vec!["Ramu".into()],
+            landmark: Some("Bharat ATM".into()),
+            city: Some("Pune".into()),
+            state_code: None,
+            gstin: Some("27AAPFU0939F1ZV".into()),
+            preferred_channel: Some(Channel::Whatsapp),
+            notes: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for CustomerView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(2),
+            name: "Ramesh Kumar".into(),
+            phone: Some("+919876543210".into()),
+            email: None,
+            nicknames: vec!["Ramu".into()],
+            landmark: Some("Bharat ATM".into()),
+            city: Some("Pune".into()),
+            state_code: Some("27".into()),
+            gstin: Some("27AAPFU0939F1ZV".into()),
+            preferred_channel: "whatsapp".into(),
+            notes: None,
+            created_at: super::example_time(),
+            updated_at: super::example_time(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ErasureConfirm {
+    fn example() -> Self {
+        Self {
+            code: "482913".into(),
+        }
+    }
 }

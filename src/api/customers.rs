@@ -51,6 +51,11 @@ fn parse(input: CustomerInput) -> Result<CustomerData, ApiError> {
         .map(Gstin::parse)
         .transpose()
         .map_err(|e| ApiError::unprocessable("invalid_gstin", e.to_string()))?;
+    if let Some(email) = input.email.as_deref()
+        && !crate::integrations::email::deliverable(email)
+    {
+        return Err(crate::integrations::email::undeliverable());
+    }
     let state_code = input
         .state_code
         .or_else(|| gstin.as_ref().map(|g| g.state_code().to_string()));
@@ -180,7 +185,7 @@ impl CustomersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<Json<CustomerView>, ApiError> {
         let (tenant, id) = (auth.0.tenant_id, id.0);
         let c = app
@@ -203,7 +208,7 @@ impl CustomersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
         body: Json<CustomerInput>,
     ) -> Result<Json<CustomerView>, ApiError> {
         let data = parse(body.0)?;
@@ -227,7 +232,7 @@ impl CustomersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<Done, ApiError> {
         if !auth.0.role.can_delete_records() {
             return Err(ApiError::forbidden(
@@ -253,7 +258,7 @@ impl CustomersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<ErasureRequested, ApiError> {
         let tenant = auth.0.tenant_id;
         customers::get(&app.pool, tenant, id.0)
@@ -295,7 +300,7 @@ impl CustomersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
         body: Json<ErasureConfirm>,
     ) -> Result<Done, ApiError> {
         use crate::auth::otp::OtpCheck;

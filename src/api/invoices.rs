@@ -34,6 +34,7 @@ use crate::{
 pub struct InvoicesApi;
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct LineInput {
     /// A product of the shop (its name, price, HSN and rate are used unless overridden).
     product_id: Option<Uuid>,
@@ -50,6 +51,7 @@ struct LineInput {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct InvoiceInput {
     customer_id: Uuid,
     #[oai(validator(min_items = 1, max_items = 100))]
@@ -57,6 +59,7 @@ struct InvoiceInput {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct InvoiceView {
     id: Uuid,
     number: String,
@@ -236,12 +239,13 @@ impl InvoicesApi {
         ))
     }
 
+    /// One invoice, with its totals and how much of it is paid.
     #[oai(path = "/invoices/:id", method = "get", operation_id = "getInvoice")]
     async fn get(
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_invoice_id")] id: Path<Uuid>,
     ) -> Result<Json<InvoiceView>, ApiError> {
         let i = invoices::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -260,7 +264,7 @@ impl InvoicesApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_invoice_id")] id: Path<Uuid>,
     ) -> Result<Json<InvoiceView>, ApiError> {
         if !auth.0.role.can_delete_records() {
             return Err(ApiError::forbidden(
@@ -287,6 +291,61 @@ impl InvoicesApi {
                 "invalid_invoice",
                 other.to_string(),
             )),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for LineInput {
+    fn example() -> Self {
+        Self {
+            product_id: Some(super::example_id(3)),
+            description: None,
+            quantity: 3,
+            unit_price_paise: None,
+            discount_paise: 0,
+            gst_rate_bp: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for InvoiceInput {
+    fn example() -> Self {
+        Self {
+            customer_id: super::example_id(2),
+            lines: vec![
+                <LineInput as poem_openapi::types::Example>::example(),
+                LineInput {
+                    product_id: None,
+                    description: Some("Home delivery".into()),
+                    quantity: 1,
+                    unit_price_paise: Some(3000),
+                    discount_paise: 0,
+                    gst_rate_bp: Some(1800),
+                },
+            ],
+        }
+    }
+}
+
+impl poem_openapi::types::Example for InvoiceView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(4),
+            number: "2026-27/INV/0001".into(),
+            customer_id: super::example_id(2),
+            status: "partial".into(),
+            supply: "intra_state".into(),
+            subtotal_paise: 42000,
+            discount_paise: 0,
+            cgst_paise: 1050,
+            sgst_paise: 1050,
+            igst_paise: 0,
+            round_off_paise: 0,
+            total_paise: 44100,
+            paid_paise: 30000,
+            total_in_words: "Rupees Four Hundred Forty-One Only".into(),
+            issued_at: super::example_time(),
+            cancelled_at: None,
         }
     }
 }

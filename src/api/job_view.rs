@@ -68,6 +68,7 @@ pub struct AttemptErrorView {
 
 /// A job: one run of a workflow.
 #[derive(Debug, Clone, Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct JobView {
     pub id: Uuid,
     pub workflow: String,
@@ -169,6 +170,30 @@ pub async fn wait_for_job(
         .await;
         if finished.is_err() {
             return jobs::get(pool, tenant, id).await;
+        }
+    }
+}
+
+impl poem_openapi::types::Example for JobView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(5),
+            workflow: "invoice".into(),
+            state: JobStateView::Succeeded,
+            attempts: 3,
+            step_index: 3,
+            errors: vec![],
+            result: Some(serde_json::json!({
+                "invoice_id": super::example_id(4),
+                "number": "2026-27/INV/0001",
+                "delivered": true,
+                "channel": "whatsapp"
+            })),
+            next_attempt_at: None,
+            created_at: super::example_time(),
+            updated_at: super::example_time(),
+            started_at: Some(super::example_time()),
+            finished_at: Some(super::example_time()),
         }
     }
 }

@@ -26,6 +26,7 @@ pub struct JobsApi;
 
 /// A page of jobs, newest first.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct JobPage {
     items: Vec<JobView>,
     /// Pass as `cursor` to get the next page; absent on the last page.
@@ -50,7 +51,7 @@ impl JobsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_job_id")] id: Path<Uuid>,
     ) -> Result<Json<JobView>, ApiError> {
         let job = jobs::get(&app.0.pool, auth.0.tenant_id, id.0)
             .await?
@@ -115,7 +116,7 @@ impl JobsApi {
         app: Data<&App>,
         hub: Data<&Hub>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_job_id")] id: Path<Uuid>,
         #[oai(name = "Prefer")] prefer: Header<Option<String>>,
     ) -> Result<JobAccepted, ApiError> {
         if !auth.0.role.can_operate_jobs() {
@@ -154,7 +155,7 @@ impl JobsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_job_id")] id: Path<Uuid>,
     ) -> Result<Json<JobView>, ApiError> {
         if !auth.0.role.can_operate_jobs() {
             return Err(ApiError::forbidden("only owners and managers cancel jobs"));

@@ -30,6 +30,7 @@ enum PaymentMethod {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct PaymentPart {
     method: PaymentMethod,
     #[oai(validator(minimum(value = "1"), maximum(value = "100000000000")))]
@@ -38,6 +39,7 @@ struct PaymentPart {
 
 /// A payment received; several parts for a mixed payment (e.g. cash + UPI).
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct PaymentInput {
     customer_id: Uuid,
     #[oai(validator(min_items = 1, max_items = 4))]
@@ -51,6 +53,7 @@ struct PaymentInput {
 
 /// Credit given ("udhaar"): the customer owes this much more.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct CreditInput {
     customer_id: Uuid,
     #[oai(validator(minimum(value = "1"), maximum(value = "100000000000")))]
@@ -60,6 +63,7 @@ struct CreditInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct EntryView {
     id: Uuid,
     customer_id: Uuid,
@@ -105,6 +109,7 @@ struct PaymentRecorded {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct Balance {
     customer_id: Uuid,
     /// What the customer owes; negative is an advance.
@@ -112,6 +117,7 @@ struct Balance {
 }
 
 #[derive(Object)]
+#[oai(example)]
 struct StatementLineView {
     entry: EntryView,
     balance_paise: i64,
@@ -125,6 +131,7 @@ struct Outstanding {
 }
 
 #[derive(Object)]
+#[oai(example)]
 struct OutstandingSummary {
     total_paise: i64,
     customers: Vec<Outstanding>,
@@ -259,7 +266,7 @@ impl LedgerApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<Json<Balance>, ApiError> {
         crate::domain::customers::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -288,7 +295,7 @@ impl LedgerApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<Json<Vec<StatementLineView>>, ApiError> {
         crate::domain::customers::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -329,5 +336,82 @@ impl LedgerApi {
                 })
                 .collect(),
         }))
+    }
+}
+
+impl poem_openapi::types::Example for PaymentPart {
+    fn example() -> Self {
+        Self {
+            method: PaymentMethod::Upi,
+            amount_paise: 20000,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for PaymentInput {
+    fn example() -> Self {
+        Self {
+            customer_id: super::example_id(2),
+            parts: vec![
+                PaymentPart {
+                    method: PaymentMethod::Cash,
+                    amount_paise: 10000,
+                },
+                <PaymentPart as poem_openapi::types::Example>::example(),
+            ],
+            reference: Some("UPI-412345678901".into()),
+            note: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for CreditInput {
+    fn example() -> Self {
+        Self {
+            customer_id: super::example_id(2),
+            amount_paise: 25000,
+            note: Some("udhaar till Friday".into()),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for Balance {
+    fn example() -> Self {
+        Self {
+            customer_id: super::example_id(2),
+            balance_paise: 14100,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for OutstandingSummary {
+    fn example() -> Self {
+        Self {
+            total_paise: 14100,
+            customers: vec![Outstanding {
+                customer_id: super::example_customer_id(),
+                name: "Ramesh Kumar".into(),
+                balance_paise: 14100,
+            }],
+        }
+    }
+}
+
+impl poem_openapi::types::Example for StatementLineView {
+    fn example() -> Self {
+        Self {
+            entry: EntryView {
+                id: super::example_id(8),
+                customer_id: super::example_customer_id(),
+                kind: "payment".into(),
+                amount_paise: -20000,
+                method: Some("upi".into()),
+                invoice_id: None,
+                reference: Some("UPI-412345678901".into()),
+                note: None,
+                created_at: super::example_time(),
+            },
+            balance_paise: 14100,
+        }
     }
 }

@@ -23,6 +23,7 @@ pub struct ProductsApi;
 const GST_RATES_BP: &[i32] = &[0, 10, 25, 100, 150, 300, 500, 1200, 1800, 2800];
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct ProductInput {
     #[oai(validator(min_length = 1, max_length = 120))]
     name: String,
@@ -39,10 +40,16 @@ struct ProductInput {
     /// Basis points: 1800 = 18%.
     #[oai(default)]
     gst_rate_bp: i32,
-    #[oai(default = "default_threshold", validator(minimum(value = "0")))]
+    #[oai(
+        default = "default_threshold",
+        validator(minimum(value = "0"), maximum(value = "1000000000"))
+    )]
     low_stock_threshold: i64,
     /// Stock on creation (ignored on update; use the stock endpoint).
-    #[oai(default, validator(minimum(value = "0")))]
+    #[oai(
+        default,
+        validator(minimum(value = "0"), maximum(value = "1000000000"))
+    )]
     opening_stock: i64,
 }
 
@@ -54,6 +61,7 @@ fn default_threshold() -> i64 {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct ProductView {
     id: Uuid,
     name: String,
@@ -94,8 +102,10 @@ enum StockReason {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct StockChange {
-    /// Units added (positive) or removed (negative).
+    /// Units added (positive) or removed (negative); not zero.
+    #[oai(validator(minimum(value = "-1000000000"), maximum(value = "1000000000")))]
     delta: i64,
     reason: StockReason,
     #[oai(validator(max_length = 200))]
@@ -103,6 +113,7 @@ struct StockChange {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct MovementView {
     id: Uuid,
     delta: i64,
@@ -199,12 +210,13 @@ impl ProductsApi {
         Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
+    /// One product, with its price, GST rate and stock.
     #[oai(path = "/products/:id", method = "get", operation_id = "getProduct")]
     async fn get(
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_product_id")] id: Path<Uuid>,
     ) -> Result<Json<ProductView>, ApiError> {
         let p = products::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -218,7 +230,7 @@ impl ProductsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_product_id")] id: Path<Uuid>,
         body: Json<ProductInput>,
     ) -> Result<Json<ProductView>, ApiError> {
         let data = parse(&body)?;
@@ -242,7 +254,7 @@ impl ProductsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_product_id")] id: Path<Uuid>,
     ) -> Result<Done, ApiError> {
         if !auth.0.role.can_delete_records() {
             return Err(ApiError::forbidden(
@@ -268,7 +280,7 @@ impl ProductsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_product_id")] id: Path<Uuid>,
         body: Json<StockChange>,
     ) -> Result<Json<ProductView>, ApiError> {
         if body.delta == 0 {
@@ -307,7 +319,7 @@ impl ProductsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_product_id")] id: Path<Uuid>,
     ) -> Result<Json<Vec<MovementView>>, ApiError> {
         products::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -325,5 +337,61 @@ impl ProductsApi {
                 })
                 .collect(),
         ))
+    }
+}
+
+impl poem_openapi::types::Example for ProductInput {
+    fn example() -> Self {
+        Self {
+            name: "Toor Dal 1kg".into(),
+            sku: Some("TD-1KG".into()),
+            unit: "packet".into(),
+            price_paise: 14000,
+            hsn_code: Some("0713".into()),
+            gst_rate_bp: 500,
+            low_stock_threshold: 5,
+            opening_stock: 40,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ProductView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(3),
+            name: "Toor Dal 1kg".into(),
+            sku: Some("TD-1KG".into()),
+            unit: "packet".into(),
+            price_paise: 14000,
+            hsn_code: Some("0713".into()),
+            gst_rate_bp: 500,
+            stock: 37,
+            low_stock_threshold: 5,
+            created_at: super::example_time(),
+            updated_at: super::example_time(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for StockChange {
+    fn example() -> Self {
+        Self {
+            delta: 24,
+            reason: StockReason::Purchase,
+            note: Some("Bill 4471 from the wholesaler".into()),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for MovementView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(9),
+            delta: 24,
+            reason: "purchase".into(),
+            invoice_id: None,
+            note: Some("Bill 4471 from the wholesaler".into()),
+            created_at: super::example_time(),
+        }
     }
 }

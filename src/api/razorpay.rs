@@ -32,7 +32,8 @@ use crate::{
 
 pub struct RazorpayApi;
 
-/// What became of a verified delivery.
+/// What became of a verified delivery; for the shop's own debugging in Razorpay's
+/// delivery log (Razorpay ignores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 enum Outcome {
@@ -57,7 +58,8 @@ impl Outcome {
 
 #[derive(Object)]
 struct Acknowledged {
-    /// For the shop's own debugging in Razorpay's delivery log; Razorpay ignores it.
+    // Documented on `Outcome`: a doc comment here would make the field an `allOf`,
+    // which client generators (openapi-python-client) cannot take.
     outcome: Outcome,
 }
 
@@ -79,6 +81,9 @@ enum ReceiveError {
     /// Signed, but not a Razorpay event.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// The body has no `Content-Type` (any type is taken: the signature covers the bytes).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// Postgres is unavailable; Razorpay will retry.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -92,6 +97,8 @@ impl From<ApiError> for ReceiveError {
         match e {
             ApiError::BadRequest(body) => Self::BadRequest(body),
             ApiError::Unavailable(body) => Self::Unavailable(body),
+            // Poem answers a missing `Content-Type` itself; declared here so the spec says so.
+            ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
             // Already logged where it was made; nothing else can arise here.
             _ => Self::Internal(Json(ErrorBody::new("internal", "internal error"))),
         }
@@ -107,6 +114,7 @@ impl From<sqlx::Error> for ReceiveError {
 /// The key Razorpay signs this business's webhooks with, exactly as entered in the
 /// Razorpay dashboard's webhook settings.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct WebhookSecretInput {
     /// 8 to 256 characters, without surrounding spaces (a pasted newline would make
     /// every signature fail).
@@ -181,9 +189,10 @@ impl RazorpayApi {
         &self,
         app: Data<&App>,
         /// The business whose webhook URL this is.
+        #[oai(example = "super::example_business_id")]
         business_id: Path<Uuid>,
         /// Hex HMAC-SHA256 of the raw body under the business's webhook secret.
-        #[oai(name = "X-Razorpay-Signature")]
+        #[oai(name = "X-Razorpay-Signature", example = "example_signature")]
         signature: Header<Option<String>>,
         body: Binary<Vec<u8>>,
     ) -> Result<ReceiveResponse, ReceiveError> {
@@ -267,4 +276,16 @@ impl RazorpayApi {
         }
         Ok(SecretRemoved::Done)
     }
+}
+
+impl poem_openapi::types::Example for WebhookSecretInput {
+    fn example() -> Self {
+        Self {
+            webhook_secret: "whsec-sharma-kirana-2026".into(),
+        }
+    }
+}
+
+fn example_signature() -> Option<String> {
+    Some("3f1c2a9d7b5e40c8a1f6e2d9c4b7a0e5f3d8c1b6a9e4f7d2c5b8a1e6f9d3c0b7".into())
 }

@@ -25,6 +25,7 @@ use crate::{
 pub struct RemindersApi;
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct ReminderInput {
     customer_id: Uuid,
     /// RFC 3339 time, or a phrase such as "kal shaam 7 baje", "har mahine 1 tareekh",
@@ -38,6 +39,7 @@ struct ReminderInput {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct ReminderView {
     id: Uuid,
     customer_id: Uuid,
@@ -144,11 +146,38 @@ impl RemindersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_reminder_id")] id: Path<Uuid>,
     ) -> Result<Json<ReminderView>, ApiError> {
         let r = reminders::cancel(&app.pool, auth.0.tenant_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("active reminder"))?;
         Ok(Json(r.into()))
+    }
+}
+
+impl poem_openapi::types::Example for ReminderInput {
+    fn example() -> Self {
+        Self {
+            customer_id: super::example_id(2),
+            when: "kal shaam 7 baje".into(),
+            message: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ReminderView {
+    fn example() -> Self {
+        Self {
+            id: super::example_reminder_id(),
+            customer_id: super::example_customer_id(),
+            when: "kal shaam 7 baje".into(),
+            schedule: serde_json::json!({"kind": "once", "spec": "2026-04-02T13:30:00Z"}),
+            message: None,
+            next_run_at: Some(super::example_time()),
+            status: "pending".into(),
+            sent_count: 0,
+            last_sent_at: None,
+            created_at: super::example_time(),
+        }
     }
 }

@@ -12,11 +12,13 @@ use poem::web::Data;
 pub struct SystemApi;
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct Health {
     status: String,
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct Readiness {
     /// `ok` when every dependency answered.
     status: String,
@@ -78,5 +80,23 @@ impl SystemApi {
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, app: Data<&App>) -> PlainText<String> {
         PlainText(super::scrape::render(app.0).await)
+    }
+}
+
+impl poem_openapi::types::Example for Health {
+    fn example() -> Self {
+        Self {
+            status: "ok".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for Readiness {
+    fn example() -> Self {
+        Self {
+            status: "ok".into(),
+            postgres: "ok".into(),
+            redis: "ok".into(),
+        }
     }
 }

@@ -19,6 +19,7 @@ pub struct UsersApi;
 
 /// A person of the business.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
@@ -40,6 +41,7 @@ impl From<users::User> for UserView {
 }
 
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 struct Invite {
     #[oai(validator(
         min_length = 3,
@@ -99,7 +101,7 @@ impl UsersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_user_id")] id: Path<Uuid>,
     ) -> Result<Json<UserView>, ApiError> {
         let user = users::get(&app.pool, auth.0.tenant_id, id.0)
             .await?
@@ -118,6 +120,9 @@ impl UsersApi {
     ) -> Result<Invited, ApiError> {
         if !auth.0.role.can_manage_users() {
             return Err(ApiError::forbidden("only the owner adds users"));
+        }
+        if !crate::integrations::email::deliverable(&body.email) {
+            return Err(crate::integrations::email::undeliverable());
         }
         let user = users::invite(
             &app.pool,
@@ -142,7 +147,7 @@ impl UsersApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        id: Path<Uuid>,
+        #[oai(example = "super::example_user_id")] id: Path<Uuid>,
     ) -> Result<Removed, ApiError> {
         if !auth.0.role.can_manage_users() {
             return Err(ApiError::forbidden("only the owner removes users"));
@@ -157,5 +162,27 @@ impl UsersApi {
             return Err(ApiError::not_found("user"));
         }
         Ok(Removed::Done)
+    }
+}
+
+impl poem_openapi::types::Example for Invite {
+    fn example() -> Self {
+        Self {
+            email: "meena@sharmakirana.in".into(),
+            display_name: "Meena".into(),
+            role: Role::Staff,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for UserView {
+    fn example() -> Self {
+        Self {
+            id: super::example_id(1),
+            email: "ravi@sharmakirana.in".into(),
+            display_name: "Ravi Sharma".into(),
+            role: Role::Owner,
+            created_at: super::example_time(),
+        }
     }
 }

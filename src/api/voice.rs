@@ -34,6 +34,7 @@ pub struct VoiceApi;
 
 /// A typed utterance.
 #[derive(Debug, Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct TextUtterance {
     /// The client's conversation id; turns of one session share context (the active
     /// customer, the invoice draft). 1–100 characters of letters, digits, `-_.:`.
@@ -226,5 +227,14 @@ impl VoiceApi {
             .await?
             .ok_or_else(|| ApiError::not_found("job"))?;
         respond(app.0, hub.0, tenant, id, prefer.0.as_deref(), job.into()).await
+    }
+}
+
+impl poem_openapi::types::Example for TextUtterance {
+    fn example() -> Self {
+        Self {
+            session_id: "counter-1".into(),
+            text: "Ramesh ko 500 ka udhaar likh do".into(),
+        }
     }
 }

@@ -44,6 +44,44 @@ enum ReceiveResponse {
     BadSignature(Json<ErrorBody>),
 }
 
+/// A delivery that failed after its signature verified; Meta retries these. Its own
+/// type rather than [`ApiError`], whose 401 (a bad access token) would be declared a
+/// second time beside the signature's.
+#[derive(ApiResponse)]
+enum ReceiveError {
+    /// Signed, but not a WhatsApp Cloud API batch.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// The body has no `Content-Type` (any type is taken: the signature covers the bytes).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// Postgres or Redis is unavailable; Meta will retry.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+    /// Something failed inside; the details are in the server log under the request id.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl From<ApiError> for ReceiveError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::BadRequest(body) => Self::BadRequest(body),
+            ApiError::Unavailable(body) => Self::Unavailable(body),
+            // Poem answers a missing `Content-Type` itself; declared here so the spec says so.
+            ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
+            // Already logged where it was made; nothing else can arise here.
+            _ => Self::Internal(Json(ErrorBody::new("internal", "internal error"))),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ReceiveError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Webhooks")]
 impl WebhooksApi {
     /// Meta's subscription handshake: echo `hub.challenge` when the verify token matches.
@@ -55,9 +93,13 @@ impl WebhooksApi {
     async fn verify(
         &self,
         app: Data<&App>,
-        #[oai(name = "hub.mode")] mode: Query<Option<String>>,
-        #[oai(name = "hub.verify_token")] token: Query<Option<String>>,
-        #[oai(name = "hub.challenge")] challenge: Query<Option<String>>,
+        #[oai(name = "hub.mode", example = "example_mode")] mode: Query<Option<String>>,
+        #[oai(name = "hub.verify_token", example = "example_verify_token")] token: Query<
+            Option<String>,
+        >,
+        #[oai(name = "hub.challenge", example = "example_challenge")] challenge: Query<
+            Option<String>,
+        >,
     ) -> VerifyResponse {
         let expected = app
             .0
@@ -88,9 +130,11 @@ impl WebhooksApi {
         &self,
         app: Data<&App>,
         ctx: Data<&RequestContext>,
-        #[oai(name = "X-Hub-Signature-256")] signature: Header<Option<String>>,
+        #[oai(name = "X-Hub-Signature-256", example = "example_signature")] signature: Header<
+            Option<String>,
+        >,
         body: Binary<Vec<u8>>,
-    ) -> Result<ReceiveResponse, ApiError> {
+    ) -> Result<ReceiveResponse, ReceiveError> {
         let secret = app
             .0
             .settings
@@ -106,7 +150,7 @@ impl WebhooksApi {
             ))));
         }
         let grouped = whatsapp::changes_by_phone_number(&body.0)
-            .map_err(|e| ApiError::BadRequest(Json(ErrorBody::new("invalid_body", e))))?;
+            .map_err(|e| ReceiveError::BadRequest(Json(ErrorBody::new("invalid_body", e))))?;
         for (phone_number_id, values) in grouped {
             let Some(tenant) =
                 businesses::by_whatsapp_phone_number_id(&app.0.pool, &phone_number_id).await?
@@ -121,8 +165,23 @@ impl WebhooksApi {
                 continue;
             };
             let input = webhook::input(&phone_number_id, values);
-            enqueue(app.0, ctx.0, tenant, None, "webhook", input).await?;
+            enqueue(app.0, ctx.0, tenant, None, "webhook", input)
+                .await
+                .map_err(ReceiveError::from)?;
         }
         Ok(ReceiveResponse::Ok(PlainText("ok")))
     }
+}
+
+fn example_mode() -> Option<String> {
+    Some("subscribe".into())
+}
+fn example_verify_token() -> Option<String> {
+    Some("the-verify-token-you-configured".into())
+}
+fn example_challenge() -> Option<String> {
+    Some("1158201444".into())
+}
+fn example_signature() -> Option<String> {
+    Some("sha256=3f1c2a9d7b5e40c8a1f6e2d9c4b7a0e5f3d8c1b6a9e4f7d2c5b8a1e6f9d3c0b7".into())
 }

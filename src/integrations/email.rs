@@ -28,6 +28,21 @@ pub enum MailError {
     Smtp(String),
 }
 
+/// Whether mail can be addressed to `address` (lettre's own parse, which the sender uses).
+/// Checked where an address is accepted, so a stored address never fails at sending
+/// time; a shape-only pattern lets through, for example, a 64-character domain label.
+pub fn deliverable(address: &str) -> bool {
+    address.trim().parse::<lettre::Address>().is_ok()
+}
+
+/// The 422 for an address mail cannot be sent to.
+pub fn undeliverable() -> crate::error::ApiError {
+    crate::error::ApiError::unprocessable(
+        "invalid_email",
+        "that is not an email address mail can be sent to",
+    )
+}
+
 impl Mailer {
     pub fn new(settings: &SmtpSettings) -> anyhow::Result<Self> {
         let url = settings.url.expose_secret();

@@ -14,7 +14,7 @@ use super::registry::{StepContext, StepError, StepFuture, WorkflowCode};
 /// What a probe job is asked to do.
 #[derive(Debug, Clone, Default, Deserialize, poem_openapi::Object, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 pub struct ProbeInput {
     /// Fail transiently on this many first attempts of the `run` step, then succeed.
     #[serde(default)]
@@ -79,4 +79,13 @@ fn report(ctx: StepContext) -> StepFuture {
 
 fn noop(_ctx: StepContext) -> StepFuture {
     Box::pin(async { Ok(Value::Null) })
+}
+
+impl poem_openapi::types::Example for ProbeInput {
+    fn example() -> Self {
+        Self {
+            fail_times: 1,
+            ..Self::default()
+        }
+    }
 }
