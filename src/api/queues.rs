@@ -37,8 +37,28 @@ pub struct QueueView {
 
 /// Every workflow's queue, in name order.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct QueueList {
     pub items: Vec<QueueView>,
+}
+
+impl poem_openapi::types::Example for QueueList {
+    fn example() -> Self {
+        Self {
+            items: vec![QueueView {
+                workflow: "invoice".into(),
+                queue: "invoice".into(),
+                waiting: 3,
+                scheduled: 1,
+                running: 2,
+                oldest_age_secs: 1.5,
+                finished_last_5m: 40,
+                finished_last_60m: 410,
+                failed: 0,
+                dead: 1,
+            }],
+        }
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]
