@@ -172,6 +172,9 @@ async fn waiting_for_a_database_connection_is_measured() {
     let dispatch = tracing::Dispatch::new(
         tracing_subscriber::registry().with(PoolWaits.with_filter(filter())),
     );
+    // Other tests of this process create and drop subscribers concurrently; make sure
+    // sqlx's callsite is re-evaluated against this one before it is hit.
+    tracing::callsite::rebuild_interest_cache();
     let held = pool
         .acquire()
         .with_subscriber(dispatch.clone())
