@@ -19,6 +19,17 @@ use super::{
 };
 use crate::domain::invoices::InvoiceRequest;
 
+/// The value of a `Result<T, Outcome>`, or returns the outcome (a question to the user:
+/// which customer? how much?) from the calling handler.
+macro_rules! or_ask {
+    ($resolved:expr) => {
+        match $resolved {
+            Ok(value) => value,
+            Err(ask) => return Ok(ask),
+        }
+    };
+}
+
 #[path = "execute_billing.rs"]
 mod billing;
 #[path = "execute_customers.rs"]

@@ -137,10 +137,7 @@ async fn create(
     conv: &mut Conversation,
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     let (found, missing) = items(engine, parsed).await?;
     if found.is_empty() {
         return Ok(if missing.is_empty() {
@@ -289,10 +286,7 @@ async fn cancel(
             json!({"draft_discarded": true}),
         ));
     }
-    let customer = match resolve::customer(engine, conv, &parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, &parsed).await?);
     let Some(invoice) = latest_invoice(engine, &customer).await? else {
         let reply = replies::either(
             lang,
@@ -351,10 +345,7 @@ async fn send(
     conv: &mut Conversation,
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     // "Bill bhej do" while dictating means: issue it (delivery follows).
     if conv
         .draft

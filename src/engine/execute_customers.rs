@@ -140,10 +140,7 @@ pub async fn update(
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
-    let target = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let target = or_ask!(resolve::customer(engine, conv, parsed).await?);
     let Some(current) = customers::get(engine.pool, engine.tenant, target.id).await? else {
         return Ok(Outcome::new(
             parsed.intent,
@@ -245,10 +242,7 @@ pub async fn start_erasure(
             replies::which_customer(lang),
         ));
     }
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     if let Err(e) = engine.erasure.send_code(engine.tenant, customer.id).await {
         tracing::warn!(error = %e, "erasure code not sent");
         return Ok(Outcome::new(

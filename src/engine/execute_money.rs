@@ -43,10 +43,7 @@ pub async fn ledger_write(
     confirmed: bool,
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
-    let customer = match resolve::customer(engine, conv, &parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, &parsed).await?);
     let e = &parsed.entities;
     let payment = parsed.intent == IntentKind::RecordPayment;
     let parts: Vec<PaymentPart> = if payment && !e.payments.is_empty() {
@@ -121,10 +118,7 @@ pub async fn check_balance(
     conv: &mut Conversation,
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     let balance = ledger::balance(engine.pool, engine.tenant, customer.id).await?;
     Ok(Outcome::done(
         parsed.intent,
@@ -138,10 +132,7 @@ pub async fn customer_info(
     conv: &mut Conversation,
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     let Some(c) = customers::get(engine.pool, engine.tenant, customer.id).await? else {
         return Ok(Outcome::new(
             parsed.intent,

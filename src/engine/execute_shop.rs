@@ -37,10 +37,7 @@ async fn create_reminder(
     parsed: &ParsedIntent,
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
-    let customer = match resolve::customer(engine, conv, parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
     // The original's default when no time is said: tomorrow at 7 in the evening.
     let when = parsed
         .entities
@@ -109,10 +106,7 @@ async fn cancel_reminders(
     confirmed: bool,
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
-    let customer = match resolve::customer(engine, conv, &parsed).await? {
-        Ok(c) => c,
-        Err(ask) => return Ok(ask),
-    };
+    let customer = or_ask!(resolve::customer(engine, conv, &parsed).await?);
     let active: Vec<_> = reminders::list(engine.pool, engine.tenant, Some(customer.id))
         .await?
         .into_iter()
@@ -179,10 +173,7 @@ async fn list_reminders(
 ) -> Result<Outcome, EngineError> {
     let lang = conv.language;
     let customer = if parsed.entities.customer.is_some() || parsed.entities.active_customer {
-        match resolve::customer(engine, conv, parsed).await? {
-            Ok(c) => Some(c),
-            Err(ask) => return Ok(ask),
-        }
+        Some(or_ask!(resolve::customer(engine, conv, parsed).await?))
     } else {
         None
     };

@@ -411,22 +411,35 @@ fn graph(
 
 pub async fn fake_graph() -> (String, Seen) {
     let seen: Seen = Arc::new(Mutex::new(Vec::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
     let app = Route::new()
         .at("/v25.0/:id/messages", poem::post(graph))
         .data(seen.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(addr))
-            .run(app)
-            .await
-    });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::task::yield_now().await;
+    (serve_locally(app), seen)
+}
+
+/// Serves `app` on a free loopback port until the test ends; returns its base URL.
+/// The socket is bound before this returns, so requests can follow at once.
+pub fn serve_locally(app: impl poem::Endpoint + 'static) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let acceptor = poem::listener::TcpAcceptor::from_std(listener).unwrap();
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(app).await });
+    format!("http://{addr}")
+}
+
+/// A customer with only a name (WhatsApp preferred, nothing else on file).
+pub fn customer_data(name: &str) -> execora::domain::customers::CustomerData {
+    execora::domain::customers::CustomerData {
+        name: name.into(),
+        phone: None,
+        email: None,
+        nicknames: vec![],
+        landmark: None,
+        city: None,
+        state_code: None,
+        gstin: None,
+        preferred_channel: "whatsapp".into(),
+        notes: None,
     }
-    (format!("http://{addr}"), seen)
 }

@@ -4,7 +4,7 @@
 use execora::{
     auth::Role,
     domain::{
-        customers::{self, CustomerData},
+        customers,
         invoices::{self, InvoiceRequest, LineRequest},
         ledger::{self, Method, NewEntry},
         products::{self, ProductData},
@@ -14,22 +14,7 @@ use execora::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{TestApp, TestEnv, client};
-
-fn customer(name: &str) -> CustomerData {
-    CustomerData {
-        name: name.into(),
-        phone: None,
-        email: None,
-        nicknames: vec![],
-        landmark: None,
-        city: None,
-        state_code: None,
-        gstin: None,
-        preferred_channel: "whatsapp".into(),
-        notes: None,
-    }
-}
+use crate::common::{TestApp, TestEnv, client, customer_data as customer};
 
 fn product(name: &str, price: i64, rate: i32) -> ProductData {
     ProductData {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::{
-    common::{TestApp, TestEnv, client},
+    common::{TestApp, TestEnv, client, serve_locally},
     voice::{self, with_providers},
     voice_fakes::{self, LlmMode},
 };
@@ -34,25 +34,11 @@ fn traces(body: poem::web::Json<Value>, seen: Data<&Arc<Mutex<Vec<Value>>>>) -> 
 impl Receiver {
     async fn start() -> Self {
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
         let app = Route::new()
             .at("/v1/traces", poem::post(traces))
             .data(bodies.clone());
-        tokio::spawn(async move {
-            poem::Server::new(poem::listener::TcpListener::bind(addr))
-                .run(app)
-                .await
-        });
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
         Self {
-            base: format!("http://{addr}"),
+            base: serve_locally(app),
             bodies,
         }
     }

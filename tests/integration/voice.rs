@@ -5,7 +5,7 @@ use base64::Engine as _;
 use execora::{
     auth::Role,
     domain::{
-        customers::{self, CustomerData},
+        customers,
         products::{self, ProductData},
     },
 };
@@ -13,31 +13,16 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    common::{TestApp, TestEnv, WsClient, client, kinds},
+    common::{TestApp, TestEnv, WsClient, client, customer_data, kinds},
     voice_fakes::{self, DEEPGRAM_KEY, ELEVEN_KEY, Fakes, LlmMode, OPENAI_KEY, SPEECH, VOICE_ID},
 };
 
 /// A shop with Ramesh (a customer) and Chawal (a product at ₹60, 5% GST).
 pub async fn shop(t: &TestApp, env: &TestEnv) -> (Uuid, Uuid, Uuid, String) {
     let (tenant, owner) = env.tenant(&t.app, None).await;
-    let ramesh = customers::create(
-        &t.app.pool,
-        tenant,
-        &CustomerData {
-            name: "Ramesh Kumar".into(),
-            phone: None,
-            email: None,
-            nicknames: vec![],
-            landmark: None,
-            city: None,
-            state_code: None,
-            gstin: None,
-            preferred_channel: "whatsapp".into(),
-            notes: None,
-        },
-    )
-    .await
-    .unwrap();
+    let ramesh = customers::create(&t.app.pool, tenant, &customer_data("Ramesh Kumar"))
+        .await
+        .unwrap();
     products::create(
         &t.app.pool,
         tenant,

@@ -1,11 +1,11 @@
 //! Voice conversations across turns: confirmations, context ("uska"), mixed payments,
 //! erasure confirmed by the owner's emailed code, and tenants kept apart.
 
-use execora::domain::customers::{self, CustomerData};
+use execora::domain::customers;
 use uuid::Uuid;
 
 use crate::{
-    common::{TestApp, TestEnv, WsClient, kinds, login_code_for_subject},
+    common::{TestApp, TestEnv, WsClient, customer_data, kinds, login_code_for_subject},
     voice::{event, ledger_rows, offline, say, shop},
 };
 
@@ -176,19 +176,9 @@ async fn a_similar_name_is_asked_about_not_guessed() {
     let env = offline(TestEnv::new().await);
     let t = TestApp::start(&env, true, true).await;
     let (tenant, _, _, token) = shop(&t, &env).await;
-    let data = CustomerData {
-        name: "Ramesh Sharma".into(),
-        phone: None,
-        email: None,
-        nicknames: vec![],
-        landmark: None,
-        city: None,
-        state_code: None,
-        gstin: None,
-        preferred_channel: "whatsapp".into(),
-        notes: None,
-    };
-    customers::create(&t.app.pool, tenant, &data).await.unwrap();
+    customers::create(&t.app.pool, tenant, &customer_data("Ramesh Sharma"))
+        .await
+        .unwrap();
     let mut ws = WsClient::connect(&t.ws_url, &token).await;
     let events = say(&mut ws, "amb", "Ramesh ko 500 udhaar likho").await;
     let result = event(&events, "result");

@@ -232,10 +232,7 @@ async fn elevenlabs(
 
 /// Starts the fakes on a free port.
 pub async fn start() -> Fakes {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let fakes = Fakes {
+    let mut fakes = Fakes {
         transcript: Arc::new(Mutex::new("Ramesh ko 500 udhaar likho".into())),
         llm: Arc::new(Mutex::new(LlmMode::Malformed)),
         tts_down: Arc::new(Mutex::new(false)),
@@ -244,7 +241,7 @@ pub async fn start() -> Fakes {
         tts_calls: Arc::default(),
         violations: Arc::default(),
         traceparents: Arc::default(),
-        base: format!("http://{addr}"),
+        base: String::new(),
     };
     let app = Route::new()
         .at("/v1/listen", poem::post(deepgram))
@@ -253,16 +250,6 @@ pub async fn start() -> Fakes {
         .at("/v1/audio/speech", poem::post(openai_speech))
         .at("/v1/text-to-speech/:voice", poem::post(elevenlabs))
         .data(fakes.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(addr))
-            .run(app)
-            .await
-    });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
+    fakes.base = crate::common::serve_locally(app);
     fakes
 }
