@@ -33,6 +33,29 @@ pub enum EnqueueError {
     Database(#[from] sqlx::Error),
 }
 
+/// One push of a job to its workflow's queue.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub job_id: Uuid,
+    pub workflow: String,
+    /// Which push of the job this is (the record's `delivery`).
+    pub delivery: i32,
+    /// How long from now until it may run.
+    pub delay: Duration,
+}
+
+impl Delivery {
+    /// The first, immediate delivery of a new job.
+    pub fn first(job_id: Uuid, workflow: &str) -> Self {
+        Self {
+            job_id,
+            workflow: workflow.to_string(),
+            delivery: 1,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
 /// Accepts jobs into their workflow's queue. Cheap to clone.
 #[derive(Clone)]
 pub struct JobQueue {
@@ -121,6 +144,51 @@ impl JobQueue {
         )
         .await;
         Ok(job.id)
+    }
+
+    /// Records and pushes many new jobs at once (the reminder sweep, bulk producers):
+    /// one insert for all records and one append round trip for all pushes. Each job
+    /// is announced with an `accepted` event. All or nothing: on failure no record is
+    /// left behind and the caller may try again.
+    pub async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<Vec<Uuid>, EnqueueError> {
+        if let Some(unknown) = jobs.iter().find(|j| !self.storages.contains_key(&j.workflow)) {
+            return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
+        }
+        for job in &jobs {
+            jobs::insert_queued(&self.pool, job).await?;
+        }
+        let deliveries: Vec<Delivery> = jobs
+            .iter()
+            .map(|j| Delivery::first(j.id, &j.workflow))
+            .collect();
+        if let Err(e) = self.push_many(&deliveries).await {
+            for job in &jobs {
+                let _ = jobs::delete_unstarted(&self.pool, job.id).await;
+            }
+            return Err(e);
+        }
+        for job in &jobs {
+            self.metrics
+                .jobs_enqueued
+                .with_label_values(&[&job.workflow])
+                .inc();
+            self.announce(
+                job.id,
+                job.business_id,
+                "accepted",
+                json!({ "workflow": job.workflow }),
+            )
+            .await;
+        }
+        Ok(jobs.iter().map(|j| j.id).collect())
+    }
+
+    /// Pushes many deliveries in one round trip.
+    pub async fn push_many(&self, deliveries: &[Delivery]) -> Result<(), EnqueueError> {
+        for d in deliveries {
+            self.push(d.job_id, &d.workflow, d.delivery, d.delay).await?;
+        }
+        Ok(())
     }
 
     /// Pushes the first delivery of a job whose record the caller already wrote (in its
