@@ -1,10 +1,10 @@
-//! Queue benchmark: the `noop` workflow through Execora's full job runtime, and the bare
-//! apalis-redis layer underneath it, so the two costs can be told apart.
+//! Queue benchmark: the `noop` workflow through Execora's full job runtime, and a bare
+//! Redis Streams consumer group, so the runtime's cost and the queue's ceiling can be
+//! told apart.
 //!
 //! ```sh
 //! cargo run --release --example queue_bench -- drain 20000       # enqueue N, then drain
 //! cargo run --release --example queue_bench -- latency 2000 500  # open loop at 500 jobs/s
-//! cargo run --release --example queue_bench -- raw-drain 20000 50
 //! cargo run --release --example queue_bench -- streams-drain 20000 50
 //! cargo run --release --example queue_bench -- invoices 500 20    # N invoices, clients
 //! ```
@@ -17,20 +17,14 @@
 )]
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use apalis::prelude::*;
-use apalis_redis::RedisStorage;
 use execora::{
     app::App,
     config::Settings,
     domain::{businesses, jobs::NewJob},
-    workflows::worker::FixedPoll,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -46,9 +40,6 @@ fn settings() -> Settings {
                 .to_string_lossy()
                 .into(),
         ),
-        "EXECORA_JOBS_POLL_INTERVAL_MS" => {
-            Some(std::env::var("POLL_MS").unwrap_or_else(|_| "5".into()))
-        }
         "EXECORA_JOBS_BATCH_SIZE" => Some(std::env::var("BATCH").unwrap_or_else(|_| "50".into())),
         other => std::env::var(other).ok(),
     })
@@ -168,78 +159,6 @@ async fn latency(n: usize, rate: u64) -> Value {
     .unwrap();
     json!({"lib": "execora", "mode": "latency", "N": n, "rate": rate, "concurrency": 50,
            "enqueue_to_start_ms": {"p50": p50, "p95": p95, "p99": p99, "max": max}})
-}
-
-async fn count(_task: u64, counter: Data<Arc<AtomicUsize>>) {
-    counter.fetch_add(1, Ordering::Relaxed);
-}
-
-/// The bare apalis-redis queue with a no-op handler: no job record, no events.
-async fn raw_drain(n: usize, concurrency: usize) -> Value {
-    let s = settings();
-    // Not apalis_redis::connect: its 500 ms response timeout kills workers under load.
-    let client = redis::Client::open(s.redis_url_string()).unwrap();
-    let conn = client
-        .get_connection_manager_with_config(
-            redis::aio::ConnectionManagerConfig::new()
-                .set_response_timeout(Some(Duration::from_secs(10))),
-        )
-        .await
-        .unwrap();
-    let conn_for_promoter = conn.clone();
-    let cfg = execora::workflows::queue::redis_config(&s.redis_namespace, "raw", &s.jobs);
-    let mut storage: RedisStorage<u64> = RedisStorage::new(conn).with_config(cfg.clone());
-    let t0 = Instant::now();
-    let all: Vec<u64> = (0..n as u64).collect();
-    for chunk in all.chunks(1000) {
-        storage.push_bulk(chunk.to_vec()).await.unwrap();
-    }
-    let enqueue_s = t0.elapsed().as_secs_f64();
-    let done = Arc::new(AtomicUsize::new(0));
-    // Without Execora's bounded promotion a backlog over ~8000 never drains (see worker.rs).
-    let promoter = {
-        let (mut conn, cfg) = (conn_for_promoter, cfg.clone());
-        tokio::spawn(async move {
-            loop {
-                let _ = execora::workflows::worker::promote_due(&mut conn, &cfg).await;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let counter = done.clone();
-    let poll = s.jobs.poll_interval();
-    let t1 = Instant::now();
-    let handle = tokio::spawn(async move {
-        let monitor = Monitor::new().should_restart(|_, e| {
-            eprintln!("raw worker stopped: {e}; restarting");
-            true
-        });
-        let monitor = monitor.register(move |_| {
-            WorkerBuilder::new(format!("raw-{}", ulid::Ulid::generate()))
-                .backend(storage.clone().poll_with_strategy(FixedPoll::new(poll)))
-                .concurrency(concurrency)
-                .data(counter.clone())
-                .parallelize(tokio::spawn)
-                .build(count)
-        });
-        let _ = monitor
-            .run_with_signal(async move {
-                let _ = rx.await;
-                Ok(())
-            })
-            .await;
-    });
-    while done.load(Ordering::Relaxed) < n {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let drain_s = t1.elapsed().as_secs_f64();
-    promoter.abort();
-    let _ = tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
-    json!({"lib": "apalis-redis (bare + bounded promotion)", "mode": "drain", "N": n, "concurrency": concurrency,
-           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
-           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
 }
 
 /// The alternative's ceiling: a Redis Streams consumer group with no framework around
@@ -439,13 +358,10 @@ async fn main() {
     let out = match args.first().map(String::as_str) {
         Some("drain") => drain(num(1, 20_000) as usize).await,
         Some("latency") => latency(num(1, 2000) as usize, num(2, 500)).await,
-        Some("raw-drain") => raw_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         Some("invoices") => invoices(num(1, 500) as usize, num(2, 1) as usize).await,
         Some("streams-drain") => streams_drain(num(1, 20_000) as usize, num(2, 50) as usize).await,
         _ => {
-            eprintln!(
-                "usage: queue_bench drain N | latency N RATE | raw-drain N C | streams-drain N C"
-            );
+            eprintln!("usage: queue_bench drain N | latency N RATE | streams-drain N C");
             std::process::exit(2);
         }
     };

@@ -215,7 +215,6 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
 async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(workflows::upkeep::run(
         app.runtime.clone(),
-        app.redis.clone(),
         (*app.settings).clone(),
     ));
     // apalis stops fetching at once, lets running jobs finish for up to

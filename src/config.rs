@@ -109,10 +109,9 @@ settings! {
     "voice.session_idle_secs", "EXECORA_VOICE_SESSION_IDLE_SECS", Integer, "86400", "A voice session idle this long is forgotten (its draft and context).";
     "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
     "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Hours, in each business's time zone, in which no reminder is sent (HH:MM-HH:MM); empty = none.";
-    "jobs.poll_interval_ms", "EXECORA_JOBS_POLL_INTERVAL_MS", Integer, "20", "How often an idle worker asks Redis for work.";
-    "jobs.heartbeat_secs", "EXECORA_JOBS_HEARTBEAT_SECS", Integer, "3", "Worker heartbeat; a dead worker's jobs move on after heartbeat x missed.";
-    "jobs.missed_heartbeats", "EXECORA_JOBS_MISSED_HEARTBEATS", Integer, "3", "Missed heartbeats before a worker counts as dead.";
-    "jobs.batch_size", "EXECORA_JOBS_BATCH_SIZE", Integer, "16", "Jobs fetched per poll.";
+    "jobs.batch_size", "EXECORA_JOBS_BATCH_SIZE", Integer, "64", "Jobs a worker reads from Redis at a time, and the most it holds not yet started.";
+    "jobs.lease_ms", "EXECORA_JOBS_LEASE_MS", Integer, "15000", "A worker renews the lease of every job it holds while it lives; a stopped worker's jobs are taken by another after this long (and a third).";
+    "jobs.max_block_ms", "EXECORA_JOBS_MAX_BLOCK_MS", Integer, "2000", "Longest an idle worker's blocking read waits before it looks at its timers (a new job wakes it at once).";
     "jobs.retention_secs", "EXECORA_JOBS_RETENTION_SECS", Integer, "604800", "How long finished jobs are kept (Postgres records and Redis data).";
     "jobs.cleanup_interval_secs", "EXECORA_JOBS_CLEANUP_INTERVAL_SECS", Integer, "300", "How often finished jobs past retention are removed.";
     "jobs.requeue_after_secs", "EXECORA_JOBS_REQUEUE_AFTER_SECS", Integer, "60", "A queued job not picked up for this long is pushed again (idempotently).";
