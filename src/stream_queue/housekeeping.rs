@@ -42,7 +42,7 @@ impl<T: DeserializeOwned + Send + 'static> Keeper<T> {
     async fn round(&mut self, round: u32) -> Result<(), StreamError> {
         self.renew().await?;
         self.reclaim().await?;
-        if round % SLOW_ROUNDS == 0 {
+        if round.is_multiple_of(SLOW_ROUNDS) {
             self.look_at_delayed().await?;
             self.forget_stale_consumers().await?;
         }
