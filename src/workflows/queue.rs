@@ -151,7 +151,10 @@ impl JobQueue {
     /// is announced with an `accepted` event. All or nothing: on failure no record is
     /// left behind and the caller may try again.
     pub async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<Vec<Uuid>, EnqueueError> {
-        if let Some(unknown) = jobs.iter().find(|j| !self.storages.contains_key(&j.workflow)) {
+        if let Some(unknown) = jobs
+            .iter()
+            .find(|j| !self.storages.contains_key(&j.workflow))
+        {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
         for job in &jobs {
@@ -186,7 +189,8 @@ impl JobQueue {
     /// Pushes many deliveries in one round trip.
     pub async fn push_many(&self, deliveries: &[Delivery]) -> Result<(), EnqueueError> {
         for d in deliveries {
-            self.push(d.job_id, &d.workflow, d.delivery, d.delay).await?;
+            self.push(d.job_id, &d.workflow, d.delivery, d.delay)
+                .await?;
         }
         Ok(())
     }
