@@ -1,13 +1,13 @@
 //! Job events: numbered per job, kept in Redis for replay, published for live delivery.
 //!
-//! One Lua script per event does the numbering, the `XADD` to the job's capped stream and
-//! the `PUBLISH`, so the id a subscriber sees live is the id replay returns, and ids per
-//! job increase by exactly one. A client that saw event `n` asks for `after = n` and gets
+//! A Lua script does the numbering, the `XADD` to the job's capped stream and the
+//! `PUBLISH`, so the id a subscriber sees live is the id replay returns, and ids per job
+//! increase by exactly one. A client that saw event `n` asks for `after = n` and gets
 //! `n+1…` from the stream; a gap seen live is filled the same way.
 //!
-//! The scripts are not sent one round trip each: [`EventBus::publish`] hands its event to
-//! the process's batcher ([`super::events_batch`]), which writes everything waiting in one
-//! pipeline and answers each caller with its own event's id.
+//! Events do not cost a round trip each: [`EventBus::publish`] hands its event to the
+//! process's batcher (`events_batch`), which writes everything waiting with one script
+//! call and answers each caller with its own event's id.
 
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;

@@ -1,12 +1,13 @@
 //! Group commit of job events: one round trip to Redis per flush, not per event.
 //!
 //! Every [`super::events::EventBus`] clone of a process feeds one bounded channel; one
-//! task takes whatever is waiting (up to [`FLUSH_MAX`]), sends it as one pipeline of
-//! `EVALSHA` calls, and answers each caller with its own result. The next flush starts
-//! as soon as the previous one is answered, so an idle process adds no wait and a busy
-//! one waits at most one flush. One script call per event keeps every key a script
-//! touches in its `KEYS` and the keys of different jobs apart (Redis Cluster can route
-//! each call by its job's keys).
+//! task takes whatever is waiting (up to [`FLUSH_MAX`]), writes it with one call of one
+//! script, and answers each caller with its own result. The next flush starts as soon as
+//! the previous one is answered, so an idle process adds no wait and a busy one waits at
+//! most one flush. One script call for the whole batch, not one per event: Redis spends
+//! more on entering a script than on the five commands an event needs. The keys of each
+//! event's job are still its own and passed in `KEYS` (on a Redis Cluster a batch would
+//! be split by slot).
 //!
 //! Ordering needs nothing more: a caller awaits its event's id before it publishes the
 //! next, so that next one goes in a later flush, which Redis runs after the earlier one.
@@ -18,27 +19,46 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind, aio::ConnectionManager};
+use redis::{
+    ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind, Value,
+    aio::ConnectionManager,
+};
 use tokio::sync::{mpsc, oneshot};
 
-/// Most events written in one round trip: a pipeline this size stays well under a
-/// millisecond of Redis time, so other clients of the connection are not held up long.
+/// Most events written in one round trip. It bounds how long one script call holds Redis
+/// (a few microseconds per event, so a millisecond or so) and so how long a publisher
+/// that arrives during a full flush waits for the next.
 const FLUSH_MAX: usize = 256;
 
 /// Events waiting for a flush before publishers wait for room.
 const QUEUE_MAX: usize = 16 * FLUSH_MAX;
 
-/// Numbers one event, stores it in the job's capped stream and publishes it.
-/// KEYS: the job's sequence, the job's stream. ARGV: the body without its id, the
-/// stream's MAXLEN, the keys' TTL in seconds, the channel.
+/// Numbers each event of a batch, stores it in its job's capped stream and publishes it.
+/// KEYS: per event, its job's sequence then its job's stream. ARGV: the streams' MAXLEN,
+/// the keys' TTL in seconds, the channel, then per event its body without the id.
+/// Returns per event its id, or the error's text if that event could not be numbered
+/// or stored (`pcall`, so one bad job's keys do not fail the others).
 const PUBLISH_SCRIPT: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-local payload = '{"id":' .. n .. ',' .. string.sub(ARGV[1], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], n .. '-0', 'e', payload)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], payload)
-return n
+local out = {}
+for i = 4, #ARGV do
+  local seq, stream = KEYS[2 * i - 7], KEYS[2 * i - 6]
+  local n = redis.pcall('INCR', seq)
+  if type(n) == 'table' then
+    out[#out + 1] = n.err
+  else
+    local payload = '{"id":' .. n .. ',' .. string.sub(ARGV[i], 2)
+    local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], n .. '-0', 'e', payload)
+    if type(added) == 'table' then
+      out[#out + 1] = added.err
+    else
+      redis.call('EXPIRE', seq, ARGV[2])
+      redis.call('EXPIRE', stream, ARGV[2])
+      redis.call('PUBLISH', ARGV[3], payload)
+      out[#out + 1] = n
+    end
+  end
+end
+return out
 "#;
 
 /// One event ready to write: its job's keys and its JSON body without the id.
@@ -121,7 +141,7 @@ impl Batcher {
     }
 }
 
-/// The batcher's task: owns the receiving end and the connection it writes on.
+/// The batcher's task: turns queued events into script calls and answers.
 struct Writer {
     /// The script's SHA1, for `EVALSHA`.
     hash: String,
@@ -148,79 +168,73 @@ impl Writer {
         }
     }
 
-    /// Writes a batch; one result per entry, in order. Entries the server refused with
-    /// NOSCRIPT (its script cache was flushed, or it restarted) ran nothing: they are
-    /// sent again, once, with the script's source (`EVAL`), which cannot be refused so
-    /// and caches the script for the next flush.
+    /// Writes a batch; one result per entry, in order. A server that refused the
+    /// script's hash with NOSCRIPT (its script cache was flushed, or it restarted) ran
+    /// nothing: the batch goes again with the script's source (`EVAL`), which cannot be
+    /// refused so and caches the script for the next flush.
     async fn flush(&mut self, entries: &[Entry]) -> Vec<RedisResult<u64>> {
-        let all: Vec<&Entry> = entries.iter().collect();
-        let mut results = match self.write(&all, Call::Cached).await {
-            Ok(results) => results,
+        let written = match self.call(entries, Call::Cached).await {
+            Err(e) if is_noscript(&e) => {
+                tracing::info!("event script not cached by Redis; sending its source");
+                self.call(entries, Call::Source).await
+            }
+            other => other,
+        };
+        let replies = match written {
+            Ok(replies) if replies.len() == entries.len() => replies,
+            Ok(_) => {
+                let e = RedisError::from((ErrorKind::Client, "event script: wrong reply count"));
+                return vec![Err(e); entries.len()];
+            }
             Err(e) => return vec![Err(e); entries.len()],
         };
-        let missing: Vec<usize> = (0..results.len())
-            .filter(|&i| matches!(&results[i], Err(e) if is_noscript(e)))
-            .collect();
-        if missing.is_empty() {
-            return results;
-        }
-        tracing::info!(
-            events = missing.len(),
-            "event script not cached by Redis; sending its source"
-        );
-        let again: Vec<&Entry> = missing.iter().map(|&i| &entries[i]).collect();
-        match self.write(&again, Call::Source).await {
-            Ok(retried) => missing.into_iter().zip(retried).for_each(|(i, r)| {
-                results[i] = r;
-            }),
-            Err(e) => missing
-                .into_iter()
-                .for_each(|i| results[i] = Err(e.clone())),
-        }
-        results
+        replies.into_iter().map(event_result).collect()
     }
 
-    /// One pipeline of script calls. Errors of single calls come back in their slots
-    /// (`ignore_errors`); only a failure of the whole request is an `Err`.
-    async fn write(
-        &mut self,
-        entries: &[&Entry],
-        call: Call,
-    ) -> RedisResult<Vec<RedisResult<u64>>> {
+    /// One call of the script for the whole batch.
+    async fn call(&mut self, entries: &[Entry], call: Call) -> RedisResult<Vec<Value>> {
         let target = &self.target;
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
+        let mut cmd = match call {
+            Call::Cached => redis::cmd("EVALSHA").arg(&self.hash).to_owned(),
+            Call::Source => redis::cmd("EVAL").arg(PUBLISH_SCRIPT).to_owned(),
+        };
+        cmd.arg(2 * entries.len());
         for entry in entries {
-            let cmd = match call {
-                Call::Cached => pipe.cmd("EVALSHA").arg(&self.hash),
-                Call::Source => pipe.cmd("EVAL").arg(PUBLISH_SCRIPT),
-            };
-            cmd.arg(2)
-                .arg(&entry.seq_key)
-                .arg(&entry.stream_key)
-                .arg(&entry.body)
-                .arg(target.max_len)
-                .arg(target.ttl_secs)
-                .arg(&target.channel);
+            cmd.arg(&entry.seq_key).arg(&entry.stream_key);
+        }
+        cmd.arg(target.max_len)
+            .arg(target.ttl_secs)
+            .arg(&target.channel);
+        for entry in entries {
+            cmd.arg(&entry.body);
         }
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         let mut conn = target.conn.clone();
-        let results: Vec<RedisResult<u64>> = pipe.query_async(&mut conn).await?;
-        if results.len() != entries.len() {
-            return Err(RedisError::from((
-                ErrorKind::Client,
-                "event pipeline answered a different number of replies",
-            )));
-        }
-        Ok(results)
+        cmd.query_async(&mut conn).await
     }
 }
 
-/// How a pipeline names the script: by hash (the usual case) or by its source.
+/// How a call names the script: by hash (the usual case) or by its source.
 #[derive(Clone, Copy)]
 enum Call {
     Cached,
     Source,
+}
+
+/// One event's slot of the script's reply: its id, or the text of its error.
+fn event_result(reply: Value) -> RedisResult<u64> {
+    match reply {
+        Value::Int(id) => u64::try_from(id)
+            .map_err(|_| RedisError::from((ErrorKind::Client, "event script: negative id"))),
+        other => {
+            let text = String::from_redis_value(other).unwrap_or_default();
+            Err(RedisError::from((
+                ErrorKind::Server(ServerErrorKind::ResponseError),
+                "event not written",
+                text,
+            )))
+        }
+    }
 }
 
 fn is_noscript(e: &RedisError) -> bool {
