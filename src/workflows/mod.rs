@@ -4,11 +4,12 @@
 //! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
 //! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
 //!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
-//! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
-//!   waiters of this process.
+//! - [`events`] numbers, stores and publishes job events, written in batches by
+//!   `events_batch`; [`hub`] fans them out to the waiters of this process.
 //! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows.
 
 pub mod events;
+mod events_batch;
 pub mod hub;
 pub mod invoice;
 pub mod probe;

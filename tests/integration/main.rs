@@ -9,6 +9,7 @@ mod accounts;
 mod cache;
 mod common;
 mod dashboard;
+mod events;
 mod http;
 mod invoices;
 mod jobs;
