@@ -4,6 +4,8 @@
 //! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
 //! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
 //!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
+//! - [`record_writer`] writes the job record's transitions of many jobs in one
+//!   statement (group commit), each caller awaiting its own row.
 //! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
 //!   waiters of this process.
 //! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows.
@@ -13,6 +15,7 @@ pub mod hub;
 pub mod invoice;
 pub mod probe;
 pub mod queue;
+pub mod record_writer;
 pub mod registry;
 pub mod reminder;
 pub mod runtime;
