@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use uuid::Uuid;
 
-use crate::common::{TestApp, TestEnv, assert_drained, client};
+use crate::common::{TestApp, TestEnv, WsClient, assert_drained, client};
 
 const CALLERS: usize = 200;
 
@@ -58,7 +58,7 @@ fn new_job(tenant: Uuid) -> NewJob {
         business_id: tenant,
         user_id: None,
         workflow: "probe".into(),
-        input: json!({"n": 1}),
+        input: json!({ "fail_times": 0 }),
         request_id: Some("req".into()),
         traceparent: None,
     }
@@ -68,7 +68,9 @@ fn new_job(tenant: Uuid) -> NewJob {
 /// every request is queued before the first flush can reach the database.
 async fn all_at_once<F: Future>(pool: &PgPool, calls: Vec<F>) -> Vec<F::Output> {
     let held = pool.acquire().await.unwrap();
-    let mut all = Box::pin(join_all(calls));
+    // Unconstrained: Tokio's per-poll budget would otherwise stop the sends after ~128
+    // and let the writer see only the first of them.
+    let mut all = Box::pin(tokio::task::unconstrained(join_all(calls)));
     assert!(
         futures::poll!(&mut all).is_pending(),
         "nothing can commit yet"
@@ -313,6 +315,50 @@ async fn the_api_answers_busy_with_retry_after_when_the_writer_is_full() {
             503 => assert_eq!(body["code"], "busy", "{body}"),
             _ => panic!("{status}: {body}"),
         }
+    }
+    assert_drained(&t.app).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn enqueue_many_records_all_its_jobs_in_one_statement_or_none() {
+    let env = TestEnv::new().await;
+    let t = TestApp::start(&env, true, true).await;
+    let (tenant, user) = env.tenant(&t.app, None).await;
+    let inserts = || flushes(&t.app.metrics, "insert");
+    let mut orphaned: Vec<NewJob> = (0..4).map(|_| new_job(tenant)).collect();
+    orphaned[2].business_id = Uuid::new_v4();
+    let err = t
+        .app
+        .queue
+        .enqueue_many(orphaned.clone())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("foreign key"), "{err}");
+    let ids: Vec<Uuid> = orphaned.iter().map(|j| j.id).collect();
+    let left: i64 = sqlx::query_scalar("select count(*) from jobs where id = any($1)")
+        .bind(&ids)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "all or nothing");
+    assert_eq!(inserts(), (1, 4.0));
+
+    let jobs: Vec<NewJob> = (0..5).map(|_| new_job(tenant)).collect();
+    let ids = t.app.queue.enqueue_many(jobs).await.unwrap();
+    assert_eq!(inserts(), (2, 9.0), "one statement for the five");
+    // `succeeded` is announced after the record says so: a client that saw the event
+    // reads the same.
+    let mut ws = WsClient::connect(&t.ws_url, &t.token(tenant, user, Role::Owner)).await;
+    for id in ids {
+        let events = ws.follow_to_end(id, 0).await;
+        assert_eq!(events.last().unwrap()["kind"], "succeeded");
+        let state: String = sqlx::query_scalar("select state from jobs where id = $1")
+            .bind(id)
+            .fetch_one(&t.app.pool)
+            .await
+            .unwrap();
+        assert_eq!(state, "succeeded");
     }
     assert_drained(&t.app).await;
     t.stop().await;
