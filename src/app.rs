@@ -23,6 +23,7 @@ use crate::{
         events::EventBus,
         hub::Hub,
         queue::JobQueue,
+        record_writer::{RecordWriter, WriterConfig},
         registry::{self, StepDeps},
         runtime::Runtime,
         spec::WorkflowSpecs,
@@ -97,8 +98,14 @@ impl App {
             settings.events.stream_max_len,
             settings.events.ttl_secs,
         );
-        let queue = JobQueue::new(
+        // One writer per process, so transitions of all its jobs share statements.
+        let writer = RecordWriter::start(
             pool.clone(),
+            WriterConfig::from_settings(&settings.jobs),
+            metrics.clone(),
+        );
+        let queue = JobQueue::new(
+            writer,
             redis.clone(),
             &specs,
             &settings.redis_namespace,

@@ -151,6 +151,10 @@ pub struct JobSettings {
     pub requeue_after_secs: u64,
     pub shutdown_timeout_secs: u64,
     pub probe_enabled: bool,
+    pub writer_max_wait_ms: u64,
+    pub writer_capacity: usize,
+    pub writer_max_batch: usize,
+    pub writer_flushes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

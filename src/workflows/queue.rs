@@ -15,7 +15,12 @@ use sqlx::PgPool;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{JobEnvelope, events::EventBus, spec::WorkflowSpecs};
+use super::{
+    JobEnvelope,
+    events::EventBus,
+    record_writer::{RecordWriter, WriteError},
+    spec::WorkflowSpecs,
+};
 use crate::{
     config::JobSettings,
     domain::jobs::{self, JobRecord, NewJob},
@@ -32,6 +37,19 @@ pub enum EnqueueError {
     QueueUnavailable(String),
     #[error("the database is unavailable: {0}")]
     Database(#[from] sqlx::Error),
+    /// The job-record writer stayed full for the allowed wait: shed load, retry soon.
+    #[error("too many jobs are being accepted at once")]
+    Busy,
+}
+
+impl From<WriteError> for EnqueueError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Busy => Self::Busy,
+            WriteError::Database(db) => Self::Database(db),
+            WriteError::Stopped => Self::QueueUnavailable(e.to_string()),
+        }
+    }
 }
 
 /// One push of a job to its workflow's queue.
@@ -61,6 +79,8 @@ impl Delivery {
 #[derive(Clone)]
 pub struct JobQueue {
     pool: PgPool,
+    /// Writes the records of new jobs, batched with other enqueues (group commit).
+    writer: RecordWriter,
     events: EventBus,
     metrics: Arc<Metrics>,
     /// One producer per workflow (several workflows may share a queue).
@@ -90,7 +110,7 @@ pub fn queue_config(namespace: &str, queue: &str, jobs: &JobSettings) -> QueueCo
 
 impl JobQueue {
     pub fn new(
-        pool: PgPool,
+        writer: RecordWriter,
         conn: ConnectionManager,
         specs: &WorkflowSpecs,
         namespace: &str,
@@ -106,7 +126,8 @@ impl JobQueue {
             })
             .collect();
         Self {
-            pool,
+            pool: writer.pool().clone(),
+            writer,
             events,
             metrics,
             producers: Arc::new(producers),
@@ -136,7 +157,7 @@ impl JobQueue {
         if !self.producers.contains_key(&job.workflow) {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }
-        jobs::insert_queued(&self.pool, &job).await?;
+        self.writer.insert(job.clone()).await?;
         if let Err(e) = self.push(job.id, &job.workflow, 1, Duration::ZERO).await {
             // Best effort: if this fails too, the sweeper will push the record later.
             let _ = jobs::delete_unstarted(&self.pool, job.id).await;
@@ -167,9 +188,7 @@ impl JobQueue {
         {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
-        for job in &jobs {
-            jobs::insert_queued(&self.pool, job).await?;
-        }
+        self.writer.insert_many(jobs.clone()).await?;
         let deliveries: Vec<Delivery> = jobs
             .iter()
             .map(|j| Delivery::first(j.id, &j.workflow))
@@ -317,6 +336,11 @@ impl JobQueue {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The process's job-record writer, shared with the runtime.
+    pub fn writer(&self) -> &RecordWriter {
+        &self.writer
     }
 
     pub fn events(&self) -> &EventBus {
