@@ -60,7 +60,7 @@ def rows(rates):
         return lambda runs: dig(runs.get(run), *path)
 
     out = [
-        ("drain, jobs/s (20 k backlog, concurrency 50)", "/s", RATE,
+        ("drain of the backlog, jobs/s", "/s", RATE,
          get("execora-batch", "drain_jobs_per_s"), get("bullmq-bulk", "drain_jobs_per_s")),
         ("enqueue one at a time, 64 in flight, jobs/s (`enqueue` / `add`)", "/s", RATE,
          get("execora-single", "enqueue_jobs_per_s"), get("bullmq-add", "enqueue_jobs_per_s")),
