@@ -4,13 +4,18 @@
 
 use std::{sync::Arc, time::Instant};
 
+use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 
 use crate::support;
 
-/// The alternative's ceiling: a Redis Streams consumer group with no framework around
-/// it (`XADD`, blocking `XREADGROUP` in batches, one `XACK` per batch), concurrency-bound
-/// no-op handlers. Not a backend: a measurement of what one would start from.
+const GROUP: &str = "workers";
+/// Entries per `XREADGROUP`, each batch acknowledged with one `XACK`.
+const READ_COUNT: usize = 500;
+
+/// `XADD` pipelined 1 000 at a time, then a blocking `XREADGROUP` in batches and one
+/// `XACK` per batch, with concurrency-bound no-op handlers. Not a backend: a measurement
+/// of what one would start from (no record, no retries, no events).
 pub async fn drain(n: usize, concurrency: usize) -> Value {
     let s = support::settings();
     let client = redis::Client::open(s.redis_url_string()).unwrap();
@@ -20,12 +25,8 @@ pub async fn drain(n: usize, concurrency: usize) -> Value {
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let mut pipe = redis::pipe();
         for i in chunk {
-            pipe.cmd("XADD")
-                .arg(&stream)
-                .arg("*")
-                .arg("job")
-                .arg(i)
-                .ignore();
+            pipe.cmd("XADD").arg(&stream).arg("*").arg("job").arg(i);
+            pipe.ignore();
         }
         pipe.query_async::<()>(&mut conn).await.unwrap();
     }
@@ -33,27 +34,41 @@ pub async fn drain(n: usize, concurrency: usize) -> Value {
     redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(&stream)
-        .arg("workers")
+        .arg(GROUP)
         .arg("0")
         .query_async::<()>(&mut conn)
         .await
         .unwrap();
-    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let t1 = Instant::now();
+    consume(&mut conn, &stream, n, concurrency).await;
+    let drain_s = t1.elapsed().as_secs_f64();
+    let _: () = redis::cmd("DEL")
+        .arg(&stream)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    json!({"lib": "redis streams (bare consumer group)", "mode": "drain", "N": n, "concurrency": concurrency,
+           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
+           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
+}
+
+/// Reads, handles and acknowledges until `n` entries are done.
+async fn consume(conn: &mut MultiplexedConnection, stream: &str, n: usize, concurrency: usize) {
+    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut done = 0usize;
     while done < n {
         let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
             .arg("GROUP")
-            .arg("workers")
+            .arg(GROUP)
             .arg("c1")
             .arg("COUNT")
-            .arg(500)
+            .arg(READ_COUNT)
             .arg("BLOCK")
             .arg(100)
             .arg("STREAMS")
-            .arg(&stream)
+            .arg(stream)
             .arg(">")
-            .query_async(&mut conn)
+            .query_async(conn)
             .await
             .unwrap();
         let ids: Vec<String> = reply
@@ -72,22 +87,13 @@ pub async fn drain(n: usize, concurrency: usize) -> Value {
         }
         if !ids.is_empty() {
             redis::cmd("XACK")
-                .arg(&stream)
-                .arg("workers")
+                .arg(stream)
+                .arg(GROUP)
                 .arg(&ids)
-                .query_async::<()>(&mut conn)
+                .query_async::<()>(conn)
                 .await
                 .unwrap();
         }
         done += ids.len();
     }
-    let drain_s = t1.elapsed().as_secs_f64();
-    let _: () = redis::cmd("DEL")
-        .arg(&stream)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    json!({"lib": "redis streams (bare consumer group)", "mode": "drain", "N": n, "concurrency": concurrency,
-           "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
-           "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
 }
