@@ -97,21 +97,46 @@ impl EventBus {
         kind: &str,
         data: Value,
     ) -> redis::RedisResult<u64> {
+        let entry = self.entry(job_id, tenant_id, kind, &data)?;
+        self.batcher.submit(entry).await
+    }
+
+    /// Numbers, stores and publishes one event without waiting for Redis: it returns
+    /// once the event is queued (after waiting for room if the queue is full). Events of
+    /// one job queued one after the other keep their order and get consecutive ids; a
+    /// failure is logged by the batcher. Workers use this, so a job's slot is not held
+    /// for an event's round trip; [`EventBus::flushed`] waits for what was queued.
+    pub async fn emit(
+        &self,
+        job_id: Uuid,
+        tenant_id: Uuid,
+        kind: &str,
+        data: Value,
+    ) -> redis::RedisResult<()> {
+        let entry = self.entry(job_id, tenant_id, kind, &data)?;
+        self.batcher.submit_detached(entry).await
+    }
+
+    /// Resolves once every event queued before the call is written (at shutdown).
+    pub async fn flushed(&self) {
+        self.batcher.flushed().await;
+    }
+
+    fn entry(&self, job_id: Uuid, tenant_id: Uuid, kind: &str, data: &Value) -> redis::RedisResult<Entry> {
         let body = serde_json::to_string(&Unnumbered {
             job_id,
             tenant_id,
             kind,
-            data: &data,
+            data,
             ts: Utc::now(),
         })
         .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "encode", e.to_string())))?;
         // Keys are named here, in the caller's task, so the batcher only writes.
-        let entry = Entry {
+        Ok(Entry {
             seq_key: self.seq_key(job_id),
             stream_key: self.stream_key(job_id),
             body,
-        };
-        self.batcher.submit(entry).await
+        })
     }
 
     /// Counters of the batcher since this bus was created (shared by its clones).

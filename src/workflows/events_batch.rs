@@ -95,10 +95,15 @@ struct Counters {
     round_trips: AtomicU64,
 }
 
-/// An event waiting in the queue with the caller's answer slot.
-struct Pending {
-    entry: Entry,
-    reply: oneshot::Sender<RedisResult<u64>>,
+/// What waits in the queue: an event with the caller's answer slot (none when the
+/// caller does not wait: its failure is logged here), or a request to be told once
+/// everything queued before it is written.
+enum Pending {
+    Event {
+        entry: Entry,
+        reply: Option<oneshot::Sender<RedisResult<u64>>>,
+    },
+    Flushed(oneshot::Sender<()>),
 }
 
 /// The publishers' end of the batcher. Cheap to clone.
@@ -125,11 +130,28 @@ impl Batcher {
     /// Queues one event (waiting for room if the queue is full) and waits for its id.
     pub(super) async fn submit(&self, entry: Entry) -> RedisResult<u64> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Pending { entry, reply })
-            .await
-            .map_err(|_| stopped())?;
+        let event = Pending::Event {
+            entry,
+            reply: Some(reply),
+        };
+        self.queue.send(event).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Queues one event (waiting for room if the queue is full) without waiting for it
+    /// to be written. Order still holds: the queue is written first in, first out, one
+    /// flush at a time, so a later event of the same job gets a higher id.
+    pub(super) async fn submit_detached(&self, entry: Entry) -> RedisResult<()> {
+        let event = Pending::Event { entry, reply: None };
+        self.queue.send(event).await.map_err(|_| stopped())
+    }
+
+    /// Resolves once every event queued before this call has been written (or failed).
+    pub(super) async fn flushed(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.queue.send(Pending::Flushed(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
     }
 
     pub(super) fn stats(&self) -> BatchStats {
@@ -154,16 +176,33 @@ impl Writer {
         let mut batch = Vec::with_capacity(FLUSH_MAX);
         // `recv_many` waits for the first event only, then takes what else is queued.
         while rx.recv_many(&mut batch, FLUSH_MAX).await > 0 {
-            let (entries, replies): (Vec<_>, Vec<_>) =
-                batch.drain(..).map(|p| (p.entry, p.reply)).unzip();
+            let mut entries = Vec::with_capacity(batch.len());
+            let mut replies = Vec::with_capacity(batch.len());
+            let mut flushed = Vec::new();
+            for pending in batch.drain(..) {
+                match pending {
+                    Pending::Event { entry, reply } => {
+                        entries.push(entry);
+                        replies.push(reply);
+                    }
+                    Pending::Flushed(tx) => flushed.push(tx),
+                }
+            }
             let results = self.flush(&entries).await;
             self.counters.flushes.fetch_add(1, Ordering::Relaxed);
             self.counters
                 .events
                 .fetch_add(entries.len() as u64, Ordering::Relaxed);
             for (reply, result) in replies.into_iter().zip(results) {
-                // A caller that stopped waiting still had its event written.
-                let _ = reply.send(result);
+                match (reply, result) {
+                    // A caller that stopped waiting still had its event written.
+                    (Some(reply), result) => drop(reply.send(result)),
+                    (None, Err(e)) => tracing::warn!(error = %e, "job event not published"),
+                    (None, Ok(_)) => {}
+                }
+            }
+            for tx in flushed {
+                let _ = tx.send(());
             }
         }
     }

@@ -328,8 +328,10 @@ impl JobQueue {
     }
 
     /// Publishes an event; a failure is logged, not fatal: the record stays the truth.
+    /// Queued, not awaited: the caller (a worker slot, a request) does not wait for the
+    /// event's round trip; events of a job keep their order (see [`EventBus::emit`]).
     pub async fn announce(&self, job_id: Uuid, tenant_id: Uuid, kind: &str, data: Value) {
-        if let Err(e) = self.events.publish(job_id, tenant_id, kind, data).await {
+        if let Err(e) = self.events.emit(job_id, tenant_id, kind, data).await {
             tracing::warn!(job_id = %job_id, kind, error = %e, "job event not published");
         }
     }
