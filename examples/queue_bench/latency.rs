@@ -57,17 +57,20 @@ pub async fn run(n: usize, rate: u64) -> Value {
            "record_ms_enqueue_to_start": summary(record_ms(&app, tenant).await)})
 }
 
-/// Enqueues, again while the database pool has no connection to give within its
-/// acquire timeout (5 s, `db::connect`): an open loop above capacity queues callers that
-/// long, and gives up on none of them. The job's latency still counts from its first
-/// call, as a caller who retried waited; the retries are reported. Nothing was written
-/// when the pool timed out, so the same job is enqueued again.
+/// Enqueues, again while Execora refuses for lack of room: the record writer is full
+/// (`Busy`, the API's 503 with Retry-After) or the database pool had no connection to
+/// give within its acquire timeout (5 s, `db::connect`). An open loop above capacity
+/// meets both, and gives up on no job. Nothing was written when either happens, so the
+/// same job is enqueued again; its latency still counts from the first call, as a caller
+/// who retried waited, and the retries are reported.
 async fn enqueue_patiently(app: &App, job: NewJob) -> u64 {
     let mut retries = 0;
     loop {
         match app.queue.enqueue(job.clone()).await {
             Ok(_) => return retries,
-            Err(EnqueueError::Database(sqlx::Error::PoolTimedOut)) => retries += 1,
+            Err(EnqueueError::Busy | EnqueueError::Database(sqlx::Error::PoolTimedOut)) => {
+                retries += 1;
+            }
             Err(e) => panic!("enqueue: {e}"),
         }
     }
