@@ -26,10 +26,6 @@ pub fn settings() -> Settings {
                 .to_string_lossy()
                 .into(),
         ),
-        // Only read while the runtime still polls its queue; harmless once it does not.
-        "EXECORA_JOBS_POLL_INTERVAL_MS" => {
-            Some(std::env::var("POLL_MS").unwrap_or_else(|_| "5".into()))
-        }
         other => std::env::var(other).ok(),
     })
     .expect("settings")
