@@ -98,12 +98,11 @@ impl App {
             settings.events.stream_max_len,
             settings.events.ttl_secs,
         );
-        // One writer per process, so transitions of all its jobs share statements.
-        let writer = RecordWriter::start(
-            pool.clone(),
-            WriterConfig::from_settings(&settings.jobs),
-            metrics.clone(),
-        );
+        // One writer per process, so transitions of all its jobs share statements; its
+        // flushes (one per kind at a time) go through a small pool of their own.
+        let writer_cfg = WriterConfig::from_settings(&settings.jobs);
+        let flush_pool = db::connect_writer(&settings, 4 * writer_cfg.flushes as u32).await?;
+        let writer = RecordWriter::start(pool.clone(), flush_pool, writer_cfg, metrics.clone());
         let queue = JobQueue::new(
             writer,
             redis.clone(),

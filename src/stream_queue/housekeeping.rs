@@ -24,7 +24,9 @@ pub(crate) struct Keeper<T> {
 impl<T: DeserializeOwned + Send + 'static> Keeper<T> {
     pub(crate) async fn run(mut self) {
         let every = self.handoff.shared.cfg.housekeeping_every();
-        let mut tick = tokio::time::interval(every);
+        // The first round a third of a lease in, not at once: the reader creates the
+        // group first, and nothing can be held or abandoned before then anyway.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut round = 0u32;
         loop {

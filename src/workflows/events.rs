@@ -122,7 +122,13 @@ impl EventBus {
         self.batcher.flushed().await;
     }
 
-    fn entry(&self, job_id: Uuid, tenant_id: Uuid, kind: &str, data: &Value) -> redis::RedisResult<Entry> {
+    fn entry(
+        &self,
+        job_id: Uuid,
+        tenant_id: Uuid,
+        kind: &str,
+        data: &Value,
+    ) -> redis::RedisResult<Entry> {
         let body = serde_json::to_string(&Unnumbered {
             job_id,
             tenant_id,

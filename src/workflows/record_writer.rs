@@ -95,13 +95,20 @@ struct Lanes {
 }
 
 impl RecordWriter {
-    /// Starts the four writer tasks on the current Tokio runtime.
-    pub fn start(pool: PgPool, cfg: WriterConfig, metrics: Arc<Metrics>) -> Self {
+    /// Starts the four writer tasks on the current Tokio runtime. `pool` is lent to
+    /// callers ([`RecordWriter::pool`]); the flushes go through `flush_pool` (see
+    /// `db::connect_writer` for why it is its own).
+    pub fn start(
+        pool: PgPool,
+        flush_pool: PgPool,
+        cfg: WriterConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let lanes = Lanes {
-            insert: Lane::start(pool.clone(), cfg, metrics.clone()),
-            claim: Lane::start(pool.clone(), cfg, metrics.clone()),
-            step_done: Lane::start(pool.clone(), cfg, metrics.clone()),
-            succeed: Lane::start(pool.clone(), cfg, metrics),
+            insert: Lane::start(flush_pool.clone(), cfg, metrics.clone()),
+            claim: Lane::start(flush_pool.clone(), cfg, metrics.clone()),
+            step_done: Lane::start(flush_pool.clone(), cfg, metrics.clone()),
+            succeed: Lane::start(flush_pool, cfg, metrics),
             max_wait: cfg.max_wait,
             pool,
         };

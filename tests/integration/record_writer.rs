@@ -31,7 +31,7 @@ async fn writer(env: &TestEnv, cfg: WriterConfig) -> (RecordWriter, PgPool, Arc<
         .await
         .unwrap();
     let metrics = Arc::new(Metrics::new().unwrap());
-    let writer = RecordWriter::start(pool.clone(), cfg, metrics.clone());
+    let writer = RecordWriter::start(pool.clone(), pool.clone(), cfg, metrics.clone());
     (writer, pool, metrics)
 }
 
@@ -362,4 +362,52 @@ async fn enqueue_many_records_all_its_jobs_in_one_statement_or_none() {
     }
     assert_drained(&t.app).await;
     t.stop().await;
+}
+
+/// On a fresh, never analyzed `jobs` table with a deep queue, the planner hash-joined a
+/// claim batch against every queued row (found through the state index), so each flush
+/// cost the whole backlog. The writer's own connections must look rows up by key.
+#[tokio::test]
+async fn writer_connections_claim_by_primary_key_on_an_unanalyzed_table() {
+    let env = TestEnv::new().await;
+    let (tenant, _) = execora::domain::businesses::ensure_demo(
+        &PgPoolOptions::new().connect(&env.db_url).await.unwrap(),
+        "Plan",
+        "plan@example.com",
+        None,
+    )
+    .await
+    .unwrap();
+    let settings = env.settings();
+    let flush_pool = execora::db::connect_writer(&settings, 1).await.unwrap();
+    sqlx::query(
+        "insert into jobs (id, business_id, workflow, state, input, delivery)
+         select gen_random_uuid(), $1, 'noop', 'queued', 'null', 1 from generate_series(1, 20000)",
+    )
+    .bind(tenant)
+    .execute(&flush_pool)
+    .await
+    .unwrap();
+    let ids: Vec<Uuid> = sqlx::query_scalar("select id from jobs limit 50")
+        .fetch_all(&flush_pool)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain update jobs set state = 'running', attempts = attempts + 1
+         from unnest($1::uuid[], $2::int[]) as t(job_id, claim_delivery)
+         where jobs.id = t.job_id and jobs.delivery = t.claim_delivery
+           and jobs.state in ('queued', 'retrying', 'running')
+         returning jobs.id",
+    )
+    .bind(&ids)
+    .bind(vec![1i32; ids.len()])
+    .fetch_all(&flush_pool)
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("jobs_pkey"), "{plan}");
+    assert!(
+        !plan.contains("Hash Join") && !plan.contains("Bitmap"),
+        "{plan}"
+    );
 }
