@@ -115,7 +115,11 @@ pub fn tree_seconds(root: u32) -> Option<f64> {
     let mut children: HashMap<u32, Vec<(u32, Stat)>> = HashMap::new();
     let mut root_stat = None;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         // A process may end between the listing and the read: skip it.
@@ -191,6 +195,9 @@ mod tests {
     fn fields_are_counted_from_the_last_parenthesis() {
         let line = "42 (a (b) c) S 7 42 42 0 -1 4194560 100 0 0 0 250 31 9 4 20 0 1 0 5 0 0";
         let s = parse_stat(line).unwrap();
-        assert_eq!((s.ppid, s.utime, s.stime, s.cutime, s.cstime), (7, 250, 31, 9, 4));
+        assert_eq!(
+            (s.ppid, s.utime, s.stime, s.cutime, s.cstime),
+            (7, 250, 31, 9, 4)
+        );
     }
 }
