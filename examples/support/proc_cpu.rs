@@ -34,6 +34,9 @@ pub struct CpuUsage {
     /// The postmaster and every process under it (backends, WAL writer, …).
     pub postgres: Option<f64>,
     pub redis: Option<f64>,
+    /// Every process on the machine (all cores, from `/proc/stat`): on a shared machine,
+    /// the difference to the three above is what others used meanwhile.
+    pub machine: Option<f64>,
 }
 
 impl CpuUsage {
@@ -44,6 +47,7 @@ impl CpuUsage {
             process: d(self.process, earlier.process),
             postgres: d(self.postgres, earlier.postgres),
             redis: d(self.redis, earlier.redis),
+            machine: d(self.machine, earlier.machine),
         }
     }
 
@@ -57,6 +61,7 @@ impl CpuUsage {
             process: per(self.process),
             postgres: per(self.postgres),
             redis: per(self.redis),
+            machine: per(self.machine),
         }
     }
 }
@@ -98,8 +103,30 @@ impl Services {
                 .redis_pid()
                 .and_then(|pid| stat(&format!("/proc/{pid}/stat")))
                 .map(|s| s.own_seconds()),
+            machine: machine_busy_seconds(),
         }
     }
+}
+
+/// CPU seconds all cores spent busy since boot: every state of `/proc/stat`'s `cpu`
+/// line but idle and iowait (guest time is already inside user and nice).
+pub fn machine_busy_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice]
+    let busy: u64 = ticks
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    Some(busy as f64 / TICKS_PER_SEC)
 }
 
 /// CPU seconds of this process (all its threads, live or ended).

@@ -33,6 +33,7 @@
 
 mod client;
 mod fakes;
+mod lag;
 mod paced;
 #[path = "../support/proc_cpu.rs"]
 mod proc_cpu;
@@ -108,7 +109,7 @@ fn services() -> Services {
 /// `offline` / `providers`: all sessions say their turns back to back, at once.
 async fn burst(bench: &Bench, sessions: usize, turns: usize, services: &Services) -> Value {
     let sockets = bench.connect_all(sessions).await;
-    let cpu_before = services.sample();
+    let (cpu_before, probe) = (services.sample(), lag::LagProbe::start());
     let t0 = Instant::now();
     let tasks: Vec<_> = sockets
         .into_iter()
@@ -130,7 +131,7 @@ async fn burst(bench: &Bench, sessions: usize, turns: usize, services: &Services
         all.extend(t.await.unwrap().into_iter().map(Result::unwrap));
     }
     let secs = t0.elapsed().as_secs_f64();
-    let cpu = services.sample().since(&cpu_before);
+    let (cpu, lags) = (services.sample().since(&cpu_before), probe.stop());
     let totals: Vec<f64> = all.iter().map(|t| t.total).collect();
     let mut out = json!({
         "sessions": sessions, "turns": turns, "shops": bench.tokens.len(),
@@ -138,9 +139,9 @@ async fn burst(bench: &Bench, sessions: usize, turns: usize, services: &Services
         "total_ms": stats::summary(totals.clone()), "seconds": (secs * 100.0).round() / 100.0,
         "turns_per_s": ((all.len() as f64 / secs) * 10.0).round() / 10.0,
         "loadavg": stats::loadavg(),
-        "breakdown_ms": stats::breakdown(&all),
+        "breakdown_ms": stats::breakdown(&all), "runtime_lag_ms": stats::summary(lags),
     });
-    stats::merge(&mut out, stats::cpu(&cpu, all.len()));
+    stats::merge(&mut out, stats::cpu(&cpu, all.len(), secs));
     if bench.providers {
         let (measured, calls) = fakes::measured(&bench.calls);
         let promised = fakes::promised_ms();

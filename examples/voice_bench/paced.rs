@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::{
     Bench,
     client::{Turn, Ws, turn},
+    lag,
     proc_cpu::Services,
     stats,
 };
@@ -73,7 +74,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     let sockets = bench.connect_all(plan.sessions).await;
     // A little head room, so the first sessions are not due before they are spawned.
     let start = Instant::now() + Duration::from_millis(100);
-    let cpu_before = services.sample();
+    let (cpu_before, probe) = (services.sample(), lag::LagProbe::start());
     let tasks: Vec<_> = sockets
         .into_iter()
         .enumerate()
@@ -87,7 +88,10 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         all.lags.extend(o.lags);
         all.errors.extend(o.errors);
     }
-    let cpu = services.sample().since(&cpu_before);
+    // The window is the whole duration even if the last turn ended early, so the CPU
+    // figures cover a steady state of the load (idle time included).
+    tokio::time::sleep_until(start + plan.duration).await;
+    let (cpu, lags) = (services.sample().since(&cpu_before), probe.stop());
     let secs = start.elapsed().as_secs_f64();
     let mut samples = all.errors.clone();
     samples.sort();
@@ -104,9 +108,9 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         "seconds": (secs * 100.0).round() / 100.0,
         "turns_per_s": ((all.turns.len() as f64 / secs) * 10.0).round() / 10.0,
         "loadavg": stats::loadavg(),
-        "breakdown_ms": stats::breakdown(&all.turns),
+        "breakdown_ms": stats::breakdown(&all.turns), "runtime_lag_ms": stats::summary(lags),
     });
-    stats::merge(&mut out, stats::cpu(&cpu, all.turns.len()));
+    stats::merge(&mut out, stats::cpu(&cpu, all.turns.len(), secs));
     out
 }
 

@@ -42,14 +42,19 @@ pub fn breakdown(turns: &[Turn]) -> Value {
         .into()
 }
 
-/// CPU used in the run: seconds in all, and ms per turn served, for this process
-/// (server, workers, fakes and clients together), PostgreSQL and Redis.
-pub fn cpu(used: &CpuUsage, turns: usize) -> Value {
+/// CPU used in the run of `secs` seconds: ms per turn served for this process
+/// (server, workers, fakes and clients together), PostgreSQL and Redis; and the cores
+/// busy on average, theirs and the whole machine's (the rest is other people's work on
+/// a shared machine).
+pub fn cpu(used: &CpuUsage, turns: usize, secs: f64) -> Value {
     let per = used.per_unit_ms(turns);
-    let secs = |s: Option<f64>| s.map(|s| (s * 100.0).round() / 100.0);
+    let cores = |s: Option<f64>| s.map(|s| (s / secs * 100.0).round() / 100.0);
+    let ours = (|| Some(used.process? + used.postgres? + used.redis?))();
     json!({
         "cpu_ms_per_turn": {"process": per.process, "postgres": per.postgres, "redis": per.redis},
-        "cpu_s": {"process": secs(used.process), "postgres": secs(used.postgres), "redis": secs(used.redis)},
+        "cores_busy": {"process": cores(used.process), "postgres": cores(used.postgres),
+                       "redis": cores(used.redis), "ours": cores(ours), "machine": cores(used.machine),
+                       "machine_cores": std::thread::available_parallelism().map(usize::from).ok()},
     })
 }
 
