@@ -46,6 +46,8 @@ impl Plan {
 struct Outcome {
     asked: usize,
     turns: Vec<Turn>,
+    /// Each served turn's due time (s from the start) and total (ms), for the windows.
+    times: Vec<(f64, f64)>,
     /// ms between a turn's due time and its send.
     lags: Vec<f64>,
     errors: Vec<String>,
@@ -62,7 +64,10 @@ async fn session(mut ws: Ws, name: String, due: Vec<Duration>, start: Instant) -
         out.lags.push(at.elapsed().as_secs_f64() * 1000.0);
         // A dead socket makes every later turn of the session fail fast, each counted.
         match turn(&mut ws, &name, false, at).await {
-            Ok(t) => out.turns.push(t),
+            Ok(t) => {
+                out.times.push((d.as_secs_f64(), t.total));
+                out.turns.push(t);
+            }
             Err(e) => out.errors.push(e),
         }
     }
@@ -85,6 +90,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         let o = t.await.unwrap();
         all.asked += o.asked;
         all.turns.extend(o.turns);
+        all.times.extend(o.times);
         all.lags.extend(o.lags);
         all.errors.extend(o.errors);
     }
@@ -105,6 +111,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         "errors": all.errors.len(), "error_samples": samples,
         "total_ms": stats::summary(all.turns.iter().map(|t| t.total).collect()),
         "start_lag_ms": stats::summary(all.lags),
+        "windows": windows(&all.times, plan.period),
         "seconds": (secs * 100.0).round() / 100.0,
         "turns_per_s": ((all.turns.len() as f64 / secs) * 10.0).round() / 10.0,
         "loadavg": stats::loadavg(),
@@ -112,6 +119,27 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     });
     stats::merge(&mut out, stats::cpu(&cpu, all.turns.len(), secs));
     out
+}
+
+/// p50 and p99 of the turns due in each period of the run, in order: shows whether a
+/// tail is steady or a few bad moments (a warm-up, another build on a shared machine).
+fn windows(times: &[(f64, f64)], period: Duration) -> Value {
+    let width = period.as_secs_f64().max(0.001);
+    let mut by: Vec<Vec<f64>> = Vec::new();
+    for &(at, total) in times {
+        let i = (at / width) as usize;
+        if by.len() <= i {
+            by.resize(i + 1, Vec::new());
+        }
+        by[i].push(total);
+    }
+    let pick = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    let sums: Vec<Value> = by.into_iter().map(stats::summary).collect();
+    json!({
+        "seconds": width,
+        "p50_ms": sums.iter().map(|s| pick(s, "p50")).collect::<Vec<_>>(),
+        "p99_ms": sums.iter().map(|s| pick(s, "p99")).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]
