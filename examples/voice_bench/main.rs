@@ -39,6 +39,7 @@ mod paced;
 mod proc_cpu;
 mod setup;
 mod stats;
+mod windows;
 
 use std::time::Duration;
 

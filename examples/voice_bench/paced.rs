@@ -19,6 +19,7 @@ use super::{
     lag,
     proc_cpu::Services,
     stats,
+    windows::{self, CpuSampler},
 };
 
 /// What to run: `sessions` sessions, one turn each per `period`, turns due before
@@ -80,6 +81,8 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     // A little head room, so the first sessions are not due before they are spawned.
     let start = Instant::now() + Duration::from_millis(100);
     let (cpu_before, probe) = (services.sample(), lag::LagProbe::start());
+    let periods = (plan.duration.as_secs_f64() / plan.period.as_secs_f64()).ceil() as u32;
+    let sampler = CpuSampler::start(services.clone(), start, plan.period, periods);
     let tasks: Vec<_> = sockets
         .into_iter()
         .enumerate()
@@ -98,6 +101,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     // figures cover a steady state of the load (idle time included).
     tokio::time::sleep_until(start + plan.duration).await;
     let (cpu, lags) = (services.sample().since(&cpu_before), probe.stop());
+    let per_period = sampler.finish().await;
     let secs = start.elapsed().as_secs_f64();
     let mut samples = all.errors.clone();
     samples.sort();
@@ -111,7 +115,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         "errors": all.errors.len(), "error_samples": samples,
         "total_ms": stats::summary(all.turns.iter().map(|t| t.total).collect()),
         "start_lag_ms": stats::summary(all.lags),
-        "windows": windows(&all.times, plan.period),
+        "windows": windows::report(&all.times, plan.period, &per_period),
         "seconds": (secs * 100.0).round() / 100.0,
         "turns_per_s": ((all.turns.len() as f64 / secs) * 10.0).round() / 10.0,
         "loadavg": stats::loadavg(),
@@ -119,27 +123,6 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     });
     stats::merge(&mut out, stats::cpu(&cpu, all.turns.len(), secs));
     out
-}
-
-/// p50 and p99 of the turns due in each period of the run, in order: shows whether a
-/// tail is steady or a few bad moments (a warm-up, another build on a shared machine).
-fn windows(times: &[(f64, f64)], period: Duration) -> Value {
-    let width = period.as_secs_f64().max(0.001);
-    let mut by: Vec<Vec<f64>> = Vec::new();
-    for &(at, total) in times {
-        let i = (at / width) as usize;
-        if by.len() <= i {
-            by.resize(i + 1, Vec::new());
-        }
-        by[i].push(total);
-    }
-    let pick = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
-    let sums: Vec<Value> = by.into_iter().map(stats::summary).collect();
-    json!({
-        "seconds": width,
-        "p50_ms": sums.iter().map(|s| pick(s, "p50")).collect::<Vec<_>>(),
-        "p99_ms": sums.iter().map(|s| pick(s, "p99")).collect::<Vec<_>>(),
-    })
 }
 
 #[cfg(test)]
