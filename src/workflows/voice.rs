@@ -250,7 +250,7 @@ fn execute(ctx: StepContext) -> StepFuture {
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_else(|| ParsedIntent::unknown(text.clone()));
         let voice = &ctx.deps.voice;
-        let _permit = voice
+        let permit = voice
             .execute_permits
             .acquire()
             .await
@@ -275,19 +275,20 @@ fn execute(ctx: StepContext) -> StepFuture {
         let follow_up_job = start_follow_up(&ctx, &outcome).await?;
         conversations::save(&mut tx, ctx.tenant_id, &input.session_id, &conv.to_json()).await?;
         tx.commit().await?;
+        // The permit bounds pooled connections; what follows needs none, and holding it
+        // through Redis round trips made turns queue for permits under load.
+        drop(permit);
         if let Some(customer) = outcome
             .data
             .get("customer_id")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok())
         {
+            // Independent keys: one round trip's wait instead of two in a row.
             let cache = &ctx.deps.cache;
-            cache
-                .invalidate(&crate::cache::balance_key(ctx.tenant_id, customer))
-                .await;
-            cache
-                .invalidate(&crate::cache::customer_key(ctx.tenant_id, customer))
-                .await;
+            let balance = crate::cache::balance_key(ctx.tenant_id, customer);
+            let record = crate::cache::customer_key(ctx.tenant_id, customer);
+            futures::join!(cache.invalidate(&balance), cache.invalidate(&record));
         }
         if outcome.status == Status::NeedsConfirmation {
             emit(
