@@ -64,6 +64,10 @@ pub async fn insert_queued_many<'a>(
 /// Starts an attempt of each `(job, delivery)`, as [`super::jobs::claim`] does for one:
 /// only rows whose delivery matches and that are still runnable are claimed and returned
 /// (in no particular order); a job missing from the answer was a stale delivery.
+// The state test is written so no index can serve it (`coalesce` of a not-null column):
+// the whole backlog matches it, and a planner without statistics for a young `jobs`
+// table otherwise scanned every queued row through the state index for each batch (seen
+// in `make bench`: PostgreSQL at 1 ms of CPU per job). Only the key lookup is left.
 pub async fn claim_many(pool: &PgPool, claims: &[(Uuid, i32)]) -> sqlx::Result<Vec<JobRecord>> {
     if claims.is_empty() {
         return Ok(Vec::new());
@@ -75,7 +79,7 @@ pub async fn claim_many(pool: &PgPool, claims: &[(Uuid, i32)]) -> sqlx::Result<V
                 started_at = coalesce(started_at, now()), updated_at = now()
          from unnest($1::uuid[], $2::int[]) as t(job_id, claim_delivery)
          where jobs.id = t.job_id and jobs.delivery = t.claim_delivery
-           and jobs.state in ('queued', 'retrying', 'running')
+           and coalesce(jobs.state, '') in ('queued', 'retrying', 'running')
          returning {COLUMNS}"
     )))
     .bind(ids)

@@ -396,7 +396,7 @@ async fn writer_connections_claim_by_primary_key_on_an_unanalyzed_table() {
         "explain update jobs set state = 'running', attempts = attempts + 1
          from unnest($1::uuid[], $2::int[]) as t(job_id, claim_delivery)
          where jobs.id = t.job_id and jobs.delivery = t.claim_delivery
-           and jobs.state in ('queued', 'retrying', 'running')
+           and coalesce(jobs.state, '') in ('queued', 'retrying', 'running')
          returning jobs.id",
     )
     .bind(&ids)
