@@ -23,6 +23,7 @@ use crate::{
         events::EventBus,
         hub::Hub,
         queue::JobQueue,
+        record_writer::{RecordWriter, WriterConfig},
         registry::{self, StepDeps},
         runtime::Runtime,
         spec::WorkflowSpecs,
@@ -97,8 +98,13 @@ impl App {
             settings.events.stream_max_len,
             settings.events.ttl_secs,
         );
+        // One writer per process, so transitions of all its jobs share statements; its
+        // flushes (one per kind at a time) go through a small pool of their own.
+        let writer_cfg = WriterConfig::from_settings(&settings.jobs);
+        let flush_pool = db::connect_writer(&settings, 4 * writer_cfg.flushes as u32).await?;
+        let writer = RecordWriter::start(pool.clone(), flush_pool, writer_cfg, metrics.clone());
         let queue = JobQueue::new(
-            pool.clone(),
+            writer,
             redis.clone(),
             &specs,
             &settings.redis_namespace,

@@ -199,6 +199,8 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
     let acceptor = api::bind(&app.settings).await?;
     let hub = app.start_hub();
     api::serve(acceptor, app.clone(), hub, stopped(stop)).await?;
+    // `accepted` events are queued, not awaited, by requests: write them before exiting.
+    app.queue.events().flushed().await;
     if let Some(w) = workers {
         // The workers saw the same signal at the same time; they stop within their own
         // shutdown timeout, so this bound is only a backstop.
@@ -215,7 +217,6 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
 async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(workflows::upkeep::run(
         app.runtime.clone(),
-        app.redis.clone(),
         (*app.settings).clone(),
     ));
     // apalis stops fetching at once, lets running jobs finish for up to
@@ -228,6 +229,8 @@ async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
     )
     .await;
     upkeep.abort();
+    // Events are queued, not awaited, by workers: write the last ones before exiting.
+    app.queue.events().flushed().await;
     tracing::info!("workers stopped");
     result
 }

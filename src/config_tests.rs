@@ -22,7 +22,7 @@ fn environment_overrides_file_which_overrides_defaults() {
     let s = Settings::from_sources(Some(file), env(&vars)).unwrap();
     assert_eq!(s.listen.port(), 9000);
     assert_eq!(s.jobs.batch_size, 8);
-    assert_eq!(s.jobs.heartbeat_secs, 3);
+    assert_eq!(s.jobs.lease_ms, 15_000);
 }
 
 #[test]

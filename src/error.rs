@@ -73,9 +73,11 @@ pub enum ApiError {
     /// Too many requests; retry after the given number of seconds (`rate_limited`).
     #[oai(status = 429)]
     TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
-    /// A dependency (Postgres, Redis) is unavailable; retry later (`unavailable`).
+    /// A dependency (Postgres, Redis) is unavailable (`unavailable`), or the server is
+    /// accepting more jobs than it can record and sheds load (`busy`); retry after the
+    /// given number of seconds.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Something failed inside; the details are in the server log under the request id.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -110,7 +112,12 @@ impl ApiError {
         )
     }
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::Unavailable(Json(ErrorBody::new("unavailable", message)))
+        Self::Unavailable(Json(ErrorBody::new("unavailable", message)), 1)
+    }
+    /// Load shed on purpose (the job-record writer is full): nothing is broken, and a
+    /// retry a moment later is expected to succeed.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::Unavailable(Json(ErrorBody::new("busy", message)), 1)
     }
     /// Logs the cause once and answers a generic 500.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -172,7 +179,7 @@ pub fn api_error_parts(e: ApiError) -> (String, String) {
         | ApiError::UnsupportedMediaType(Json(b))
         | ApiError::Unprocessable(Json(b))
         | ApiError::TooManyRequests(Json(b), _)
-        | ApiError::Unavailable(Json(b))
+        | ApiError::Unavailable(Json(b), _)
         | ApiError::Internal(Json(b)) => (b.code, b.message),
     }
 }

@@ -9,6 +9,8 @@
 //! - [`api`] and [`ws`] are the HTTP and WebSocket edges; they parse and map, nothing more.
 //!   [`dashboard`] is the operators' web page they serve.
 //! - [`workflows`] is the job runtime: declarative specs, the apalis workers, job events.
+//!   [`stream_queue`] is the queue under it: a Redis Streams backend for apalis that knows
+//!   nothing of Execora.
 //! - [`domain`] holds business rules and every SQL statement; it knows no HTTP or queue.
 //! - [`auth`] verifies and issues access tokens; [`resilience`] holds retry policy and
 //!   circuit breakers; [`telemetry`] the logs and metrics; [`db`] the pool and migrations.
@@ -28,6 +30,7 @@ pub mod integrations;
 pub mod operator;
 pub mod render;
 pub mod resilience;
+pub mod stream_queue;
 pub mod telemetry;
 pub mod workflows;
 pub mod ws;

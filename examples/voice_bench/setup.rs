@@ -52,7 +52,6 @@ pub fn settings(fakes: Option<&str>) -> Settings {
         ("EXECORA_WORKFLOWS_DIR", workflows_dir()),
         ("EXECORA_LISTEN", "127.0.0.1:0".into()),
         ("EXECORA_DATABASE_MAX_CONNECTIONS", "60".into()),
-        ("EXECORA_JOBS_POLL_INTERVAL_MS", "5".into()),
         ("EXECORA_LIMITS_VOICE_PER_USER_PER_HOUR", "100000000".into()),
         ("EXECORA_LIMITS_API_PER_USER_PER_MINUTE", "100000000".into()),
         ("EXECORA_TTS_PROVIDER", "none".into()),

@@ -200,7 +200,7 @@ pub async fn respond(
     }
 }
 
-/// Enqueues a job for a tenant, mapping queue failures to 503.
+/// Enqueues a job for a tenant, mapping queue failures and shed load to 503.
 pub async fn enqueue(
     app: &App,
     ctx: &RequestContext,
@@ -223,6 +223,7 @@ pub async fn enqueue(
             tracing::warn!(error = %e, "enqueue failed");
             ApiError::unavailable("the job queue is unavailable; retry later")
         }
+        EnqueueError::Busy => ApiError::busy("too many jobs at once; retry shortly"),
         EnqueueError::Database(db) => ApiError::from(db),
         EnqueueError::UnknownWorkflow(w) => ApiError::internal(format!("unknown workflow {w}")),
     })

@@ -96,7 +96,7 @@ impl From<ApiError> for ReceiveError {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::BadRequest(body) => Self::BadRequest(body),
-            ApiError::Unavailable(body) => Self::Unavailable(body),
+            ApiError::Unavailable(body, _) => Self::Unavailable(body),
             // Poem answers a missing `Content-Type` itself; declared here so the spec says so.
             ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
             // Already logged where it was made; nothing else can arise here.

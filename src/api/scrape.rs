@@ -1,13 +1,13 @@
 //! Gauges read when `/metrics` is scraped: queue depth and the age of the oldest waiting
 //! job per queue, the database pool, and the process itself.
 //!
-//! They describe shared state (Redis lists, Postgres rows) or the process, so they are
+//! They describe shared state (Redis streams, Postgres rows) or the process, so they are
 //! computed on scrape instead of being kept up to date on every change. They live in
 //! their own registry, appended to the main one's exposition.
 
 use prometheus::{Encoder, GaugeVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 
-use crate::{app::App, domain::jobs, workflows::queue::redis_config};
+use crate::{app::App, domain::jobs};
 
 /// The scrape-time families.
 pub struct ScrapeMetrics {
@@ -99,27 +99,23 @@ pub async fn render(app: &App) -> String {
     text
 }
 
-/// Updates `execora_queue_depth_jobs` for every queue (waiting and scheduled).
+/// Updates `execora_queue_depth_jobs` for every queue: waiting (not yet read by a
+/// worker) and scheduled (delayed retries and schedules).
 async fn refresh_queue_depth(app: &App) {
-    let mut conn = app.redis.clone();
-    for spec in app.runtime.specs.iter() {
-        let cfg = redis_config(
-            &app.settings.redis_namespace,
-            &spec.queue,
-            &app.settings.jobs,
-        );
-        let depth: redis::RedisResult<(i64, i64)> = redis::pipe()
-            .cmd("LLEN")
-            .arg(cfg.active_jobs_list())
-            .cmd("ZCARD")
-            .arg(cfg.scheduled_jobs_set())
-            .query_async(&mut conn)
-            .await;
-        if let Ok((waiting, scheduled)) = depth {
-            let g = &app.metrics.queue_depth;
-            g.with_label_values(&[&spec.queue, "waiting"]).set(waiting);
-            g.with_label_values(&[&spec.queue, "scheduled"])
-                .set(scheduled);
+    let mut seen = std::collections::HashSet::new();
+    for (workflow, producer) in app.queue.producers() {
+        let queue = producer.config().queue.clone();
+        if !seen.insert(queue.clone()) {
+            continue;
+        }
+        match producer.depth().await {
+            Ok(depth) => {
+                let g = &app.metrics.queue_depth;
+                g.with_label_values(&[&queue, "waiting"]).set(depth.waiting);
+                g.with_label_values(&[&queue, "scheduled"])
+                    .set(depth.delayed);
+            }
+            Err(e) => tracing::warn!(workflow, error = %e, "queue depth not read"),
         }
     }
 }

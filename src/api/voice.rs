@@ -172,6 +172,7 @@ pub async fn start(
     };
     app.queue.enqueue(job).await.map_err(|e| match e {
         EnqueueError::Database(db) => ApiError::from(db),
+        EnqueueError::Busy => ApiError::busy("too many jobs at once; retry shortly"),
         other => {
             tracing::warn!(error = %other, "voice enqueue failed");
             ApiError::unavailable("the job queue is unavailable; retry later")

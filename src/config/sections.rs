@@ -143,15 +143,18 @@ impl ReminderSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct JobSettings {
-    pub poll_interval_ms: u64,
-    pub heartbeat_secs: u64,
-    pub missed_heartbeats: usize,
     pub batch_size: usize,
+    pub lease_ms: u64,
+    pub max_block_ms: u64,
     pub retention_secs: u64,
     pub cleanup_interval_secs: u64,
     pub requeue_after_secs: u64,
     pub shutdown_timeout_secs: u64,
     pub probe_enabled: bool,
+    pub writer_max_wait_ms: u64,
+    pub writer_capacity: usize,
+    pub writer_max_batch: usize,
+    pub writer_flushes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,7 +169,11 @@ pub struct LogSettings {
 }
 
 impl JobSettings {
-    pub fn poll_interval(&self) -> Duration {
-        Duration::from_millis(self.poll_interval_ms.max(1))
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.lease_ms.max(100))
+    }
+
+    pub fn max_block(&self) -> Duration {
+        Duration::from_millis(self.max_block_ms.max(1))
     }
 }

@@ -97,7 +97,7 @@ pub struct NewJob {
     pub traceparent: Option<String>,
 }
 
-const COLUMNS: &str = "id, business_id, user_id, workflow, state, input, outputs, result, \
+pub(crate) const COLUMNS: &str = "id, business_id, user_id, workflow, state, input, outputs, result, \
     step_index, step_attempts, attempts, errors, delivery, request_id, traceparent, \
     next_attempt_at, created_at, updated_at, started_at, finished_at";
 

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod invoice_documents;
 pub mod invoices;
 pub mod jobs;
+pub mod jobs_batch;
 pub mod ledger;
 pub mod names;
 pub mod phone;

@@ -40,6 +40,11 @@ pub struct Metrics {
     /// Structured error events by kind (`http_5xx`, `job_dead`, `job_failed`): one per
     /// event, so an alert on this counter and a search of the error log agree.
     pub errors: IntCounterVec,
+    /// Rows written per flush of the job-record writer, by kind (insert, claim,
+    /// step_done, succeed): the sample count is the number of statements.
+    pub record_flush_rows: HistogramVec,
+    /// Duration of one flush of the job-record writer, by kind.
+    pub record_flush_duration: HistogramVec,
 }
 
 impl Metrics {
@@ -137,6 +142,18 @@ impl Metrics {
                 "execora_provider_request_duration_seconds",
                 "Duration of one HTTP attempt to a provider",
                 &["provider"],
+                latency.clone(),
+            )?,
+            record_flush_rows: histogram(
+                "execora_record_flush_rows",
+                "Job-record rows written per flush of the group-commit writer, by kind",
+                &["kind"],
+                vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0],
+            )?,
+            record_flush_duration: histogram(
+                "execora_record_flush_duration_seconds",
+                "Duration of one flush of the group-commit job-record writer, by kind",
+                &["kind"],
                 latency,
             )?,
             llm_tokens: counter(

@@ -1,15 +1,22 @@
 //! Job events: numbered per job, kept in Redis for replay, published for live delivery.
 //!
-//! One Lua script does the numbering, the `XADD` to the job's capped stream and the
+//! A Lua script does the numbering, the `XADD` to the job's capped stream and the
 //! `PUBLISH`, so the id a subscriber sees live is the id replay returns, and ids per job
 //! increase by exactly one. A client that saw event `n` asks for `after = n` and gets
 //! `n+1…` from the stream; a gap seen live is filled the same way.
+//!
+//! Events do not cost a round trip each: [`EventBus::publish`] hands its event to the
+//! process's batcher (`events_batch`), which writes everything waiting with one script
+//! call and answers each caller with its own event's id.
 
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
+
+pub use super::events_batch::BatchStats;
+use super::events_batch::{Batcher, Entry, Target};
 
 /// One event of one job, as stored, published and sent to WebSocket clients.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -36,47 +43,47 @@ struct Unnumbered<'a> {
     ts: DateTime<Utc>,
 }
 
-const PUBLISH_SCRIPT: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-local payload = '{"id":' .. n .. ',' .. string.sub(ARGV[1], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], n .. '-0', 'e', payload)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], payload)
-return n
-"#;
-
-/// Writes and reads job events. Cheap to clone.
+/// Writes and reads job events. Cheap to clone; every clone shares one batcher.
 #[derive(Clone)]
 pub struct EventBus {
+    /// For replay; the batcher writes on a clone of it.
     conn: ConnectionManager,
     namespace: String,
-    max_len: usize,
-    ttl_secs: u64,
-    script: std::sync::Arc<redis::Script>,
+    batcher: Batcher,
 }
 
 impl EventBus {
+    /// Starts the batching task, so it must be called inside a Tokio runtime (as the
+    /// connection manager already was). The task ends when the last clone is dropped.
     pub fn new(conn: ConnectionManager, namespace: &str, max_len: usize, ttl_secs: u64) -> Self {
+        let batcher = Batcher::start(Target {
+            conn: conn.clone(),
+            channel: channel_name(namespace),
+            max_len,
+            ttl_secs,
+        });
         Self {
             conn,
             namespace: namespace.to_string(),
-            max_len,
-            ttl_secs,
-            script: std::sync::Arc::new(redis::Script::new(PUBLISH_SCRIPT)),
+            batcher,
         }
     }
 
     /// The pub/sub channel every server process listens on.
     pub fn channel(&self) -> String {
-        format!("{}:events", self.namespace)
+        channel_name(&self.namespace)
     }
 
     fn stream_key(&self, job: Uuid) -> String {
         format!("{}:events:{job}", self.namespace)
     }
 
-    /// Numbers, stores and publishes one event; returns its id. A producer span: the
+    fn seq_key(&self, job: Uuid) -> String {
+        format!("{}:evseq:{job}", self.namespace)
+    }
+
+    /// Numbers, stores and publishes one event; returns its id once Redis has it. An
+    /// event published after this call returned gets a higher id. A producer span: the
     /// WebSocket delivery that follows is another process's business.
     #[tracing::instrument(
         name = "job.event",
@@ -90,24 +97,57 @@ impl EventBus {
         kind: &str,
         data: Value,
     ) -> redis::RedisResult<u64> {
+        let entry = self.entry(job_id, tenant_id, kind, &data)?;
+        self.batcher.submit(entry).await
+    }
+
+    /// Numbers, stores and publishes one event without waiting for Redis: it returns
+    /// once the event is queued (after waiting for room if the queue is full). Events of
+    /// one job queued one after the other keep their order and get consecutive ids; a
+    /// failure is logged by the batcher. Workers use this, so a job's slot is not held
+    /// for an event's round trip; [`EventBus::flushed`] waits for what was queued.
+    pub async fn emit(
+        &self,
+        job_id: Uuid,
+        tenant_id: Uuid,
+        kind: &str,
+        data: Value,
+    ) -> redis::RedisResult<()> {
+        let entry = self.entry(job_id, tenant_id, kind, &data)?;
+        self.batcher.submit_detached(entry).await
+    }
+
+    /// Resolves once every event queued before the call is written (at shutdown).
+    pub async fn flushed(&self) {
+        self.batcher.flushed().await;
+    }
+
+    fn entry(
+        &self,
+        job_id: Uuid,
+        tenant_id: Uuid,
+        kind: &str,
+        data: &Value,
+    ) -> redis::RedisResult<Entry> {
         let body = serde_json::to_string(&Unnumbered {
             job_id,
             tenant_id,
             kind,
-            data: &data,
+            data,
             ts: Utc::now(),
         })
         .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "encode", e.to_string())))?;
-        let mut conn = self.conn.clone();
-        self.script
-            .key(format!("{}:evseq:{job_id}", self.namespace))
-            .key(self.stream_key(job_id))
-            .arg(body)
-            .arg(self.max_len)
-            .arg(self.ttl_secs)
-            .arg(self.channel())
-            .invoke_async(&mut conn)
-            .await
+        // Keys are named here, in the caller's task, so the batcher only writes.
+        Ok(Entry {
+            seq_key: self.seq_key(job_id),
+            stream_key: self.stream_key(job_id),
+            body,
+        })
+    }
+
+    /// Counters of the batcher since this bus was created (shared by its clones).
+    pub fn batch_stats(&self) -> BatchStats {
+        self.batcher.stats()
     }
 
     /// Events of a job with id greater than `after`, in order.
@@ -131,4 +171,8 @@ impl EventBus {
     pub fn decode(payload: &str) -> Option<JobEvent> {
         serde_json::from_str(payload).ok()
     }
+}
+
+fn channel_name(namespace: &str) -> String {
+    format!("{namespace}:events")
 }

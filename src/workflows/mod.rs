@@ -1,18 +1,23 @@
-//! The job runtime: workflows declared in `workflows/*.toml`, run by apalis workers on
-//! Redis, with Execora's own job record in Postgres and job events in Redis.
+//! The job runtime: workflows declared in `workflows/*.toml`, run by apalis workers fed
+//! from Redis streams ([`crate::stream_queue`]), with Execora's own job record in
+//! Postgres and job events in Redis.
 //!
 //! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
 //! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
 //!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
-//! - [`events`] numbers, stores and publishes job events; [`hub`] fans them out to the
-//!   waiters of this process.
+//! - [`record_writer`] writes the job record's transitions of many jobs in one
+//!   statement (group commit), each caller awaiting its own row.
+//! - [`events`] numbers, stores and publishes job events, written in batches by
+//!   `events_batch`; [`hub`] fans them out to the waiters of this process.
 //! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows.
 
 pub mod events;
+mod events_batch;
 pub mod hub;
 pub mod invoice;
 pub mod probe;
 pub mod queue;
+pub mod record_writer;
 pub mod registry;
 pub mod reminder;
 pub mod runtime;

@@ -1,24 +1,30 @@
-//! Accepting jobs: the record in Postgres, the push to the workflow's apalis queue.
+//! Accepting jobs: the record in Postgres, the push to the workflow's queue (a Redis
+//! stream, see [`crate::stream_queue`]).
 //!
 //! The record is written first and the push second; if the push fails the record is
 //! deleted again and the caller answers 503, so nothing is half-done. A crash between
 //! the two leaves a `queued` record that the upkeep sweeper pushes again. Every push
-//! carries the idempotency key `job:delivery`, so a second push of the same delivery is
-//! dropped by Redis, and the worker's claim ignores deliveries older than the record's.
+//! carries the deduplication key `job:delivery`, so a second push of the same delivery
+//! is dropped by Redis, and the worker's claim ignores deliveries older than the record's.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
-use apalis_redis::{ConnectionManager, RedisStorage};
+use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{JobEnvelope, events::EventBus, spec::WorkflowSpecs};
+use super::{
+    JobEnvelope,
+    events::EventBus,
+    record_writer::{RecordWriter, WriteError},
+    spec::WorkflowSpecs,
+};
 use crate::{
     config::JobSettings,
     domain::jobs::{self, JobRecord, NewJob},
+    stream_queue::{Producer, Push, QueueConfig},
     telemetry::{Metrics, otel},
 };
 
@@ -31,6 +37,19 @@ pub enum EnqueueError {
     QueueUnavailable(String),
     #[error("the database is unavailable: {0}")]
     Database(#[from] sqlx::Error),
+    /// The job-record writer stayed full for the allowed wait: shed load, retry soon.
+    #[error("too many jobs are being accepted at once")]
+    Busy,
+}
+
+impl From<WriteError> for EnqueueError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Busy => Self::Busy,
+            WriteError::Database(db) => Self::Database(db),
+            WriteError::Stopped => Self::QueueUnavailable(e.to_string()),
+        }
+    }
 }
 
 /// One push of a job to its workflow's queue.
@@ -60,24 +79,38 @@ impl Delivery {
 #[derive(Clone)]
 pub struct JobQueue {
     pool: PgPool,
+    /// Writes the records of new jobs, batched with other enqueues (group commit).
+    writer: RecordWriter,
     events: EventBus,
     metrics: Arc<Metrics>,
-    storages: Arc<HashMap<String, RedisStorage<JobEnvelope>>>,
+    /// One producer per workflow (several workflows may share a queue).
+    producers: Arc<HashMap<String, Producer>>,
 }
 
-/// The apalis-redis settings shared by producers and workers of one queue.
-pub fn redis_config(namespace: &str, queue: &str, jobs: &JobSettings) -> apalis_redis::Config {
-    apalis_redis::Config::default()
-        .queue(format!("{namespace}-{queue}"))
-        .batch_size(jobs.batch_size)
-        .heartbeat_interval(Duration::from_secs(jobs.heartbeat_secs))
-        .missed_heartbeats(jobs.missed_heartbeats)
-        .idempotency_ttl(Some(Duration::from_secs(jobs.retention_secs.max(86_400))))
+/// The queue settings shared by producers and workers of one queue.
+pub fn queue_config(namespace: &str, queue: &str, jobs: &JobSettings) -> QueueConfig {
+    let host = hostname::get()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "host".into());
+    let mut cfg = QueueConfig::new(namespace, queue);
+    cfg.read_count = jobs.batch_size.max(1);
+    cfg.lease = jobs.lease();
+    cfg.max_block = jobs.max_block();
+    // A delivery pushed again within this window (the sweeper, a retried request) is
+    // dropped; past it the job record still makes a repeat a no-op. At most a day, and
+    // no longer than finished jobs are kept, unless the sweeper needs longer.
+    let window = jobs
+        .retention_secs
+        .min(86_400)
+        .max(jobs.requeue_after_secs * 2);
+    cfg.dedupe_ttl = Duration::from_secs(window.max(1));
+    cfg.consumer_prefix = format!("{host}-{}", std::process::id());
+    cfg
 }
 
 impl JobQueue {
     pub fn new(
-        pool: PgPool,
+        writer: RecordWriter,
         conn: ConnectionManager,
         specs: &WorkflowSpecs,
         namespace: &str,
@@ -85,21 +118,19 @@ impl JobQueue {
         events: EventBus,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let storages = specs
+        let producers = specs
             .iter()
             .map(|spec| {
-                let cfg = redis_config(namespace, &spec.queue, jobs_cfg);
-                (
-                    spec.name.clone(),
-                    RedisStorage::new(conn.clone()).with_config(cfg),
-                )
+                let cfg = queue_config(namespace, &spec.queue, jobs_cfg);
+                (spec.name.clone(), Producer::new(conn.clone(), cfg))
             })
             .collect();
         Self {
-            pool,
+            pool: writer.pool().clone(),
+            writer,
             events,
             metrics,
-            storages: Arc::new(storages),
+            producers: Arc::new(producers),
         }
     }
 
@@ -123,10 +154,10 @@ impl JobQueue {
     }
 
     async fn record_and_push(&self, job: NewJob) -> Result<Uuid, EnqueueError> {
-        if !self.storages.contains_key(&job.workflow) {
+        if !self.producers.contains_key(&job.workflow) {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }
-        jobs::insert_queued(&self.pool, &job).await?;
+        self.writer.insert(job.clone()).await?;
         if let Err(e) = self.push(job.id, &job.workflow, 1, Duration::ZERO).await {
             // Best effort: if this fails too, the sweeper will push the record later.
             let _ = jobs::delete_unstarted(&self.pool, job.id).await;
@@ -151,12 +182,13 @@ impl JobQueue {
     /// is announced with an `accepted` event. All or nothing: on failure no record is
     /// left behind and the caller may try again.
     pub async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<Vec<Uuid>, EnqueueError> {
-        if let Some(unknown) = jobs.iter().find(|j| !self.storages.contains_key(&j.workflow)) {
+        if let Some(unknown) = jobs
+            .iter()
+            .find(|j| !self.producers.contains_key(&j.workflow))
+        {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
-        for job in &jobs {
-            jobs::insert_queued(&self.pool, job).await?;
-        }
+        self.writer.insert_many(jobs.clone()).await?;
         let deliveries: Vec<Delivery> = jobs
             .iter()
             .map(|j| Delivery::first(j.id, &j.workflow))
@@ -183,12 +215,36 @@ impl JobQueue {
         Ok(jobs.iter().map(|j| j.id).collect())
     }
 
-    /// Pushes many deliveries in one round trip.
+    /// Pushes many deliveries: one round trip per workflow, all workflows at once.
     pub async fn push_many(&self, deliveries: &[Delivery]) -> Result<(), EnqueueError> {
+        let mut by_workflow: HashMap<&str, Vec<Push>> = HashMap::new();
         for d in deliveries {
-            self.push(d.job_id, &d.workflow, d.delivery, d.delay).await?;
+            by_workflow
+                .entry(d.workflow.as_str())
+                .or_default()
+                .push(push_of(d)?);
         }
+        let sends = by_workflow
+            .into_iter()
+            .map(|(workflow, pushes)| async move {
+                self.producer(workflow)?
+                    .push_many(&pushes)
+                    .await
+                    .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
+            });
+        futures::future::try_join_all(sends).await?;
         Ok(())
+    }
+
+    fn producer(&self, workflow: &str) -> Result<&Producer, EnqueueError> {
+        self.producers
+            .get(workflow)
+            .ok_or_else(|| EnqueueError::UnknownWorkflow(workflow.to_string()))
+    }
+
+    /// The producer of each workflow (queue depth for metrics and the dashboard).
+    pub fn producers(&self) -> impl Iterator<Item = (&str, &Producer)> {
+        self.producers.iter().map(|(w, p)| (w.as_str(), p))
     }
 
     /// Pushes the first delivery of a job whose record the caller already wrote (in its
@@ -214,6 +270,28 @@ impl JobQueue {
         Ok(())
     }
 
+    /// Pushes the first deliveries of jobs whose records the caller already wrote (the
+    /// reminder sweep), in one round trip, and announces them.
+    pub async fn push_recorded_many(
+        &self,
+        jobs: &[(Uuid, Uuid, String)],
+    ) -> Result<(), EnqueueError> {
+        let deliveries: Vec<Delivery> = jobs
+            .iter()
+            .map(|(job, _, workflow)| Delivery::first(*job, workflow))
+            .collect();
+        self.push_many(&deliveries).await?;
+        for (job, tenant, workflow) in jobs {
+            self.metrics
+                .jobs_enqueued
+                .with_label_values(&[workflow])
+                .inc();
+            self.announce(*job, *tenant, "accepted", json!({ "workflow": workflow }))
+                .await;
+        }
+        Ok(())
+    }
+
     /// Pushes one delivery of a job, to run after `delay`.
     pub async fn push(
         &self,
@@ -222,29 +300,17 @@ impl JobQueue {
         delivery: i32,
         delay: Duration,
     ) -> Result<(), EnqueueError> {
-        let mut storage = self
-            .storages
-            .get(workflow)
-            .cloned()
-            .ok_or_else(|| EnqueueError::UnknownWorkflow(workflow.to_string()))?;
-        let envelope = JobEnvelope {
+        let d = Delivery {
             job_id,
             workflow: workflow.to_string(),
             delivery,
+            delay,
         };
-        let mut task = TaskBuilder::new(envelope)
-            .task_id(TaskId::from_ulid(ulid::Ulid::generate()))
-            .idempotency_key(format!("{job_id}:{delivery}"));
-        if !delay.is_zero() {
-            // apalis-redis schedules in whole Unix seconds and truncates; round the due
-            // time up instead, so a retry never comes earlier than its backoff.
-            let due_ms = chrono::Utc::now().timestamp_millis() + delay.as_millis() as i64;
-            task = task.run_at_timestamp(u64::try_from(due_ms).unwrap_or(0).div_ceil(1000));
-        }
-        storage
-            .push_task(task.build())
+        self.producer(workflow)?
+            .push_many(&[push_of(&d)?])
             .await
-            .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
+            .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))?;
+        Ok(())
     }
 
     /// Pushes an operator-requeued job again and announces it.
@@ -262,8 +328,10 @@ impl JobQueue {
     }
 
     /// Publishes an event; a failure is logged, not fatal: the record stays the truth.
+    /// Queued, not awaited: the caller (a worker slot, a request) does not wait for the
+    /// event's round trip; events of a job keep their order (see [`EventBus::emit`]).
     pub async fn announce(&self, job_id: Uuid, tenant_id: Uuid, kind: &str, data: Value) {
-        if let Err(e) = self.events.publish(job_id, tenant_id, kind, data).await {
+        if let Err(e) = self.events.emit(job_id, tenant_id, kind, data).await {
             tracing::warn!(job_id = %job_id, kind, error = %e, "job event not published");
         }
     }
@@ -272,7 +340,24 @@ impl JobQueue {
         &self.pool
     }
 
+    /// The process's job-record writer, shared with the runtime.
+    pub fn writer(&self) -> &RecordWriter {
+        &self.writer
+    }
+
     pub fn events(&self) -> &EventBus {
         &self.events
     }
+}
+
+/// The queue entry of one delivery: only a reference (the record holds the input),
+/// keyed `job:delivery` so pushing the same delivery twice appends it once.
+fn push_of(d: &Delivery) -> Result<Push, EnqueueError> {
+    let envelope = JobEnvelope {
+        job_id: d.job_id,
+        workflow: d.workflow.clone(),
+        delivery: d.delivery,
+    };
+    Push::new(&format!("{}:{}", d.job_id, d.delivery), &envelope, d.delay)
+        .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
 }

@@ -54,8 +54,8 @@ impl Runtime {
     /// Runs one delivery. Errors returned here are infrastructure failures (Postgres
     /// unreachable); apalis then redelivers the same delivery later.
     pub async fn execute(&self, envelope: &JobEnvelope) -> anyhow::Result<()> {
-        let pool = &self.deps.pool;
-        let Some(job) = jobs::claim(pool, envelope.job_id, envelope.delivery).await? else {
+        let writer = self.queue.writer();
+        let Some(job) = writer.claim(envelope.job_id, envelope.delivery).await? else {
             tracing::debug!(job_id = %envelope.job_id, delivery = envelope.delivery, "stale or finished delivery ignored");
             return Ok(());
         };
@@ -79,7 +79,8 @@ impl Runtime {
     }
 
     async fn run(&self, job: JobRecord) -> anyhow::Result<()> {
-        let pool = &self.deps.pool;
+        // Transitions go through the group-commit writer; each await is this job's commit.
+        let writer = self.queue.writer();
         let (Some(spec), Some(code)) = (
             self.specs.get(&job.workflow),
             self.steps.get(job.workflow.as_str()),
@@ -122,7 +123,7 @@ impl Runtime {
             };
             match self.run_step(&job.workflow, step_spec, *step_fn, ctx).await {
                 Ok(output) if index == last => {
-                    jobs::succeed(pool, job.id, name, &output).await?;
+                    writer.succeed(job.id, name, &output).await?;
                     self.announce(
                         &job,
                         "step.succeeded",
@@ -141,7 +142,7 @@ impl Runtime {
                     return Ok(());
                 }
                 Ok(output) => {
-                    jobs::step_done(pool, job.id, name, &output).await?;
+                    writer.step_done(job.id, name, &output).await?;
                     if let Value::Object(map) = &mut outputs {
                         map.insert((*name).to_string(), output.clone());
                     }

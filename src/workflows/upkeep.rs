@@ -1,41 +1,21 @@
-//! Periodic upkeep in worker processes: push lost deliveries again, and remove finished
-//! jobs past their retention from Postgres and from apalis-redis (which never removes
-//! anything by itself).
+//! Periodic upkeep in worker processes: push lost deliveries again, enqueue due
+//! reminders, and remove finished jobs past their retention from Postgres.
 //!
-//! Every worker process runs these; each step is idempotent, so several running at once
-//! only repeat work.
+//! Redis needs no clean-up here: the queue deletes each entry when it is acknowledged
+//! and its deduplication keys expire on their own (see `stream_queue`), and job events
+//! carry a TTL. Every worker process runs these; each step is idempotent, so several
+//! running at once only repeat work.
 
 use std::{sync::Arc, time::Duration};
 
-use apalis_redis::ConnectionManager;
-
-use super::{queue::redis_config, runtime::Runtime};
+use super::runtime::Runtime;
 use crate::{
     config::Settings,
     domain::{jobs, reminders},
 };
 
-/// Removes apalis-redis's bookkeeping for tasks finished before the cutoff, a batch of
-/// the done/dead set at a time (no blocking `HGETALL` over the whole data hash).
-const CLEANUP_SCRIPT: &str = r#"
-local res = redis.call('SSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[3])
-local removed = 0
-for _, id in ipairs(res[2]) do
-  local meta = KEYS[3] .. ':' .. id
-  local done_at = tonumber(redis.call('HGET', meta, 'done_at') or '0') or 0
-  if done_at <= tonumber(ARGV[1]) then
-    redis.call('SREM', KEYS[1], id)
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('HDEL', KEYS[3] .. ':result', id)
-    redis.call('DEL', meta)
-    removed = removed + 1
-  end
-end
-return {res[1], removed}
-"#;
-
 /// Runs the sweeper and the clean-up forever (until the task is dropped).
-pub async fn run(runtime: Arc<Runtime>, conn: ConnectionManager, settings: Settings) {
+pub async fn run(runtime: Arc<Runtime>, settings: Settings) {
     let sweep_every = Duration::from_secs((settings.jobs.requeue_after_secs / 2).max(1));
     let clean_every = Duration::from_secs(settings.jobs.cleanup_interval_secs.max(1));
     let mut sweep = tokio::time::interval(sweep_every);
@@ -56,7 +36,7 @@ pub async fn run(runtime: Arc<Runtime>, conn: ConnectionManager, settings: Setti
                 }
             }
             _ = clean.tick() => {
-                if let Err(e) = clean_up(&runtime, conn.clone(), &settings).await {
+                if let Err(e) = clean_up(&runtime, &settings).await {
                     tracing::warn!(error = %format!("{e:#}"), "clean-up failed");
                 }
             }
@@ -72,15 +52,13 @@ pub async fn sweep_reminders(runtime: &Runtime, settings: &Settings) -> anyhow::
     loop {
         let claimed =
             reminders::claim_due(&runtime.deps.pool, chrono::Utc::now(), quiet, 100).await?;
-        for c in &claimed {
-            // A failed push leaves a queued record: the requeue sweep pushes it later.
-            if let Err(e) = runtime
-                .queue
-                .push_recorded(c.job_id, c.tenant_id, "reminder")
-                .await
-            {
-                tracing::warn!(error = %e, "reminder job push failed; left to the requeue sweep");
-            }
+        let jobs: Vec<_> = claimed
+            .iter()
+            .map(|c| (c.job_id, c.tenant_id, "reminder".to_string()))
+            .collect();
+        // A failed push leaves queued records: the requeue sweep pushes them later.
+        if let Err(e) = runtime.queue.push_recorded_many(&jobs).await {
+            tracing::warn!(error = %e, "reminder job push failed; left to the requeue sweep");
         }
         total += claimed.len();
         if claimed.len() < 100 {
@@ -104,42 +82,12 @@ pub async fn requeue_overdue(runtime: &Runtime, settings: &Settings) -> anyhow::
     Ok(overdue.len())
 }
 
-/// Deletes finished jobs past retention; returns (Postgres rows, Redis tasks) removed.
-pub async fn clean_up(
-    runtime: &Runtime,
-    mut conn: ConnectionManager,
-    settings: &Settings,
-) -> anyhow::Result<(u64, u64)> {
+/// Deletes finished jobs past retention; returns how many.
+pub async fn clean_up(runtime: &Runtime, settings: &Settings) -> anyhow::Result<u64> {
     let retention = i64::try_from(settings.jobs.retention_secs).unwrap_or(i64::MAX);
     let rows = jobs::delete_finished_before(&runtime.deps.pool, retention).await?;
-    // apalis's copy is only bookkeeping once a task is done: keep it an hour at most.
-    let cutoff = chrono::Utc::now().timestamp() - retention.min(3600);
-    let script = redis::Script::new(CLEANUP_SCRIPT);
-    let mut tasks = 0u64;
-    for spec in runtime.specs.iter() {
-        let cfg = redis_config(&settings.redis_namespace, &spec.queue, &settings.jobs);
-        for set in [cfg.done_jobs_set(), cfg.dead_jobs_set()] {
-            let mut cursor = "0".to_string();
-            loop {
-                let (next, removed): (String, u64) = script
-                    .key(&set)
-                    .key(cfg.job_data_hash())
-                    .key(cfg.job_meta_hash())
-                    .arg(cutoff)
-                    .arg(&cursor)
-                    .arg(500)
-                    .invoke_async(&mut conn)
-                    .await?;
-                tasks += removed;
-                if next == "0" {
-                    break;
-                }
-                cursor = next;
-            }
-        }
+    if rows > 0 {
+        tracing::info!(rows, "finished jobs past retention removed");
     }
-    if rows > 0 || tasks > 0 {
-        tracing::info!(rows, tasks, "finished jobs past retention removed");
-    }
-    Ok((rows, tasks))
+    Ok(rows)
 }

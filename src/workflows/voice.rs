@@ -81,7 +81,7 @@ async fn emit(ctx: &StepContext, kind: &str, data: Value) {
     if let Err(e) = ctx
         .deps
         .events
-        .publish(ctx.job_id, ctx.tenant_id, kind, data)
+        .emit(ctx.job_id, ctx.tenant_id, kind, data)
         .await
     {
         tracing::warn!(error = %e, kind, "voice event not published");

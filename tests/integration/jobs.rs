@@ -329,103 +329,77 @@ async fn finished_jobs_past_retention_are_cleaned_up_in_postgres_and_redis() {
     let token = t.token(tenant, user, Role::Owner);
     let (_, job) = probe(&t.base, &token, json!({}), Some(30)).await;
     assert_eq!(job["state"], "succeeded");
-    let cfg = execora::workflows::queue::redis_config(
-        &t.app.settings.redis_namespace,
-        "probe",
-        &t.app.settings.jobs,
-    );
-    let mut conn = t.app.redis.clone();
-    // apalis acks in batches: wait until the done set holds the task.
-    let mut done: i64 = 0;
-    for _ in 0..200 {
-        done = redis::cmd("SCARD")
-            .arg(cfg.done_jobs_set())
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if done > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert!(done > 0, "apalis recorded the finished task");
-    let (rows, tasks) =
-        execora::workflows::upkeep::clean_up(&t.app.runtime, t.app.redis.clone(), &t.app.settings)
-            .await
-            .unwrap();
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let producer = t
+        .app
+        .queue
+        .producers()
+        .find(|(w, _)| *w == "probe")
+        .map(|(_, p)| p.clone())
+        .unwrap();
+    let rows = execora::workflows::upkeep::clean_up(&t.app.runtime, &t.app.settings)
+        .await
+        .unwrap();
     assert_eq!(rows, 1);
-    assert!(tasks >= 1);
-    let after: i64 = redis::cmd("SCARD")
-        .arg(cfg.done_jobs_set())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(after, 0);
-    let data: i64 = redis::cmd("HLEN")
-        .arg(cfg.job_data_hash())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(data, 0, "task payloads removed");
     let resp = client()
-        .get(format!(
-            "{}/api/v1/jobs/{}",
-            t.base,
-            job["id"].as_str().unwrap()
-        ))
+        .get(format!("{}/api/v1/jobs/{job_id}", t.base))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    t.stop().await;
-}
-
-/// apalis-redis's fetch promotes every due task with one Lua `unpack`, which fails past
-/// ~8000 values; Execora's bounded promotion keeps such a backlog draining.
-#[tokio::test]
-async fn a_backlog_larger_than_apalis_can_promote_at_once_still_drains() {
-    use apalis::prelude::TaskSink;
-    let env = TestEnv::new().await;
-    let t = TestApp::start(&env, false, false).await;
-    let cfg = execora::workflows::queue::redis_config(
-        &t.app.settings.redis_namespace,
-        "noop",
-        &t.app.settings.jobs,
-    );
-    let mut storage: apalis_redis::RedisStorage<execora::workflows::JobEnvelope> =
-        apalis_redis::RedisStorage::new(t.app.redis.clone()).with_config(cfg.clone());
-    // 9000 deliveries of jobs without records: each is a quick no-op for the worker.
-    let backlog: Vec<_> = (0..9000)
-        .map(|_| execora::workflows::JobEnvelope {
-            job_id: uuid::Uuid::now_v7(),
-            workflow: "noop".into(),
-            delivery: 1,
-        })
-        .collect();
-    for chunk in backlog.chunks(1000) {
-        storage.push_bulk(chunk.to_vec()).await.unwrap();
-    }
+    // Redis keeps nothing of the finished job but a deduplication key that expires.
     let mut conn = t.app.redis.clone();
-    let scheduled: usize = redis::cmd("ZCARD")
-        .arg(cfg.scheduled_jobs_set())
+    t.stop().await;
+    let depth = producer.depth().await.unwrap();
+    assert_eq!((depth.waiting, depth.in_flight, depth.delayed), (0, 0, 0));
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(producer.config().dedupe_key(&format!("{job_id}:1")))
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(scheduled, 9000);
+    assert!((1..=86_400).contains(&ttl), "dedupe key expires: ttl {ttl}");
+}
+
+/// A backlog of due deliveries far larger than one promotion batch (workers down while
+/// retries kept falling due) drains once workers start.
+#[tokio::test]
+async fn a_backlog_of_20000_due_deliveries_drains() {
+    let env = TestEnv::new().await;
+    let t = TestApp::start(&env, false, false).await;
+    // Deliveries of jobs without records: each is a quick no-op for the worker.
+    let backlog: Vec<_> = (0..20_000)
+        .map(|_| execora::workflows::queue::Delivery {
+            job_id: uuid::Uuid::now_v7(),
+            workflow: "noop".into(),
+            delivery: 1,
+            delay: std::time::Duration::from_millis(1),
+        })
+        .collect();
+    for chunk in backlog.chunks(2000) {
+        t.app.queue.push_many(chunk).await.unwrap();
+    }
+    let producer = t
+        .app
+        .queue
+        .producers()
+        .find(|(w, _)| *w == "noop")
+        .map(|(_, p)| p.clone())
+        .unwrap();
+    assert_eq!(producer.depth().await.unwrap().delayed, 20_000);
     let workers = TestApp::start(&env, false, true).await;
-    let mut done = 0usize;
-    for _ in 0..600 {
-        done = redis::cmd("SCARD")
-            .arg(cfg.done_jobs_set())
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if done == 9000 {
+    let mut depth = producer.depth().await.unwrap();
+    for _ in 0..1200 {
+        if depth.delayed + depth.waiting + depth.in_flight == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        depth = producer.depth().await.unwrap();
     }
-    assert_eq!(done, 9000, "every delivery was fetched and acknowledged");
+    assert_eq!(
+        (depth.delayed, depth.waiting, depth.in_flight),
+        (0, 0, 0),
+        "every delivery was promoted, read and acknowledged"
+    );
     workers.stop().await;
 }

@@ -1,0 +1,286 @@
+//! Group commit of job events: one round trip to Redis per flush, not per event.
+//!
+//! Every [`super::events::EventBus`] clone of a process feeds one bounded channel; one
+//! task takes whatever is waiting (up to [`FLUSH_MAX`]), writes it with one call of one
+//! script, and answers each caller with its own result. The next flush starts as soon as
+//! the previous one is answered, so an idle process adds no wait and a busy one waits at
+//! most one flush. One script call for the whole batch, not one per event: Redis spends
+//! more on entering a script than on the five commands an event needs. The keys of each
+//! event's job are still its own and passed in `KEYS` (on a Redis Cluster a batch would
+//! be split by slot).
+//!
+//! Ordering needs nothing more: a caller awaits its event's id before it publishes the
+//! next, so that next one goes in a later flush, which Redis runs after the earlier one.
+//! The channel is bounded so that a slow Redis holds publishers back instead of growing
+//! the queue.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use redis::{
+    ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind, Value,
+    aio::ConnectionManager,
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most events written in one round trip. It bounds how long one script call holds Redis
+/// (a few microseconds per event, so a millisecond or so) and so how long a publisher
+/// that arrives during a full flush waits for the next.
+const FLUSH_MAX: usize = 256;
+
+/// Events waiting for a flush before publishers wait for room.
+const QUEUE_MAX: usize = 16 * FLUSH_MAX;
+
+/// Numbers each event of a batch, stores it in its job's capped stream and publishes it.
+/// KEYS: per event, its job's sequence then its job's stream. ARGV: the streams' MAXLEN,
+/// the keys' TTL in seconds, the channel, then per event its body without the id.
+/// Returns per event its id, or the error's text if that event could not be numbered
+/// or stored (`pcall`, so one bad job's keys do not fail the others).
+const PUBLISH_SCRIPT: &str = r#"
+local out = {}
+for i = 4, #ARGV do
+  local seq, stream = KEYS[2 * i - 7], KEYS[2 * i - 6]
+  local n = redis.pcall('INCR', seq)
+  if type(n) == 'table' then
+    out[#out + 1] = n.err
+  else
+    local payload = '{"id":' .. n .. ',' .. string.sub(ARGV[i], 2)
+    local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], n .. '-0', 'e', payload)
+    if type(added) == 'table' then
+      out[#out + 1] = added.err
+    else
+      redis.call('EXPIRE', seq, ARGV[2])
+      redis.call('EXPIRE', stream, ARGV[2])
+      redis.call('PUBLISH', ARGV[3], payload)
+      out[#out + 1] = n
+    end
+  end
+end
+return out
+"#;
+
+/// One event ready to write: its job's keys and its JSON body without the id.
+pub(super) struct Entry {
+    pub seq_key: String,
+    pub stream_key: String,
+    pub body: String,
+}
+
+/// Where and how events are written; fixed for the life of a bus.
+pub(super) struct Target {
+    pub conn: ConnectionManager,
+    pub channel: String,
+    pub max_len: usize,
+    pub ttl_secs: u64,
+}
+
+/// Counters of one batcher, for tests and diagnostics: `events / flushes` is the
+/// average batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchStats {
+    /// Events answered (with an id or an error).
+    pub events: u64,
+    /// Batches taken from the queue.
+    pub flushes: u64,
+    /// Requests sent to Redis: one per flush, plus one per flush that met NOSCRIPT.
+    pub round_trips: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    events: AtomicU64,
+    flushes: AtomicU64,
+    round_trips: AtomicU64,
+}
+
+/// What waits in the queue: an event with the caller's answer slot (none when the
+/// caller does not wait: its failure is logged here), or a request to be told once
+/// everything queued before it is written.
+enum Pending {
+    Event {
+        entry: Entry,
+        reply: Option<oneshot::Sender<RedisResult<u64>>>,
+    },
+    Flushed(oneshot::Sender<()>),
+}
+
+/// The publishers' end of the batcher. Cheap to clone.
+#[derive(Clone)]
+pub(super) struct Batcher {
+    queue: mpsc::Sender<Pending>,
+    counters: Arc<Counters>,
+}
+
+impl Batcher {
+    /// Spawns the flushing task; it ends once every clone of the batcher is dropped.
+    pub(super) fn start(target: Target) -> Self {
+        let (queue, rx) = mpsc::channel(QUEUE_MAX);
+        let counters = Arc::<Counters>::default();
+        let writer = Writer {
+            hash: redis::Script::new(PUBLISH_SCRIPT).get_hash().to_string(),
+            target,
+            counters: counters.clone(),
+        };
+        tokio::spawn(writer.run(rx));
+        Self { queue, counters }
+    }
+
+    /// Queues one event (waiting for room if the queue is full) and waits for its id.
+    pub(super) async fn submit(&self, entry: Entry) -> RedisResult<u64> {
+        let (reply, answer) = oneshot::channel();
+        let event = Pending::Event {
+            entry,
+            reply: Some(reply),
+        };
+        self.queue.send(event).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Queues one event (waiting for room if the queue is full) without waiting for it
+    /// to be written. Order still holds: the queue is written first in, first out, one
+    /// flush at a time, so a later event of the same job gets a higher id.
+    pub(super) async fn submit_detached(&self, entry: Entry) -> RedisResult<()> {
+        let event = Pending::Event { entry, reply: None };
+        self.queue.send(event).await.map_err(|_| stopped())
+    }
+
+    /// Resolves once every event queued before this call has been written (or failed).
+    pub(super) async fn flushed(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.queue.send(Pending::Flushed(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    pub(super) fn stats(&self) -> BatchStats {
+        BatchStats {
+            events: self.counters.events.load(Ordering::Relaxed),
+            flushes: self.counters.flushes.load(Ordering::Relaxed),
+            round_trips: self.counters.round_trips.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The batcher's task: turns queued events into script calls and answers.
+struct Writer {
+    /// The script's SHA1, for `EVALSHA`.
+    hash: String,
+    target: Target,
+    counters: Arc<Counters>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Pending>) {
+        let mut batch = Vec::with_capacity(FLUSH_MAX);
+        // `recv_many` waits for the first event only, then takes what else is queued.
+        while rx.recv_many(&mut batch, FLUSH_MAX).await > 0 {
+            let mut entries = Vec::with_capacity(batch.len());
+            let mut replies = Vec::with_capacity(batch.len());
+            let mut flushed = Vec::new();
+            for pending in batch.drain(..) {
+                match pending {
+                    Pending::Event { entry, reply } => {
+                        entries.push(entry);
+                        replies.push(reply);
+                    }
+                    Pending::Flushed(tx) => flushed.push(tx),
+                }
+            }
+            let results = self.flush(&entries).await;
+            self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .events
+                .fetch_add(entries.len() as u64, Ordering::Relaxed);
+            for (reply, result) in replies.into_iter().zip(results) {
+                match (reply, result) {
+                    // A caller that stopped waiting still had its event written.
+                    (Some(reply), result) => drop(reply.send(result)),
+                    (None, Err(e)) => tracing::warn!(error = %e, "job event not published"),
+                    (None, Ok(_)) => {}
+                }
+            }
+            for tx in flushed {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    /// Writes a batch; one result per entry, in order. A server that refused the
+    /// script's hash with NOSCRIPT (its script cache was flushed, or it restarted) ran
+    /// nothing: the batch goes again with the script's source (`EVAL`), which cannot be
+    /// refused so and caches the script for the next flush.
+    async fn flush(&mut self, entries: &[Entry]) -> Vec<RedisResult<u64>> {
+        let written = match self.call(entries, Call::Cached).await {
+            Err(e) if is_noscript(&e) => {
+                tracing::info!("event script not cached by Redis; sending its source");
+                self.call(entries, Call::Source).await
+            }
+            other => other,
+        };
+        let replies = match written {
+            Ok(replies) if replies.len() == entries.len() => replies,
+            Ok(_) => {
+                let e = RedisError::from((ErrorKind::Client, "event script: wrong reply count"));
+                return vec![Err(e); entries.len()];
+            }
+            Err(e) => return vec![Err(e); entries.len()],
+        };
+        replies.into_iter().map(event_result).collect()
+    }
+
+    /// One call of the script for the whole batch.
+    async fn call(&mut self, entries: &[Entry], call: Call) -> RedisResult<Vec<Value>> {
+        let target = &self.target;
+        let mut cmd = match call {
+            Call::Cached => redis::cmd("EVALSHA").arg(&self.hash).to_owned(),
+            Call::Source => redis::cmd("EVAL").arg(PUBLISH_SCRIPT).to_owned(),
+        };
+        cmd.arg(2 * entries.len());
+        for entry in entries {
+            cmd.arg(&entry.seq_key).arg(&entry.stream_key);
+        }
+        cmd.arg(target.max_len)
+            .arg(target.ttl_secs)
+            .arg(&target.channel);
+        for entry in entries {
+            cmd.arg(&entry.body);
+        }
+        self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
+        let mut conn = target.conn.clone();
+        cmd.query_async(&mut conn).await
+    }
+}
+
+/// How a call names the script: by hash (the usual case) or by its source.
+#[derive(Clone, Copy)]
+enum Call {
+    Cached,
+    Source,
+}
+
+/// One event's slot of the script's reply: its id, or the text of its error.
+fn event_result(reply: Value) -> RedisResult<u64> {
+    match reply {
+        Value::Int(id) => u64::try_from(id)
+            .map_err(|_| RedisError::from((ErrorKind::Client, "event script: negative id"))),
+        other => {
+            let text = String::from_redis_value(other).unwrap_or_default();
+            Err(RedisError::from((
+                ErrorKind::Server(ServerErrorKind::ResponseError),
+                "event not written",
+                text,
+            )))
+        }
+    }
+}
+
+fn is_noscript(e: &RedisError) -> bool {
+    e.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
+}
+
+/// The task is gone: only when the runtime is shutting down.
+fn stopped() -> RedisError {
+    RedisError::from((ErrorKind::Io, "the event batcher has stopped"))
+}
