@@ -2,19 +2,26 @@
 //! and Redis that `scripts/services start NAME` runs. Their pids come from that
 //! script's state directory (`target/services/NAME/`): PostgreSQL's `postmaster.pid`
 //! in its data directory (under `pg/`, or wherever the `pgdir` file points), Redis's
-//! `redis.pid`. Times are read from `/proc/PID/stat`, so this is Linux only; anything
-//! that cannot be read is `None` rather than a wrong zero.
+//! `redis.pid`. Times are read from `/proc/PID/stat`, and the whole machine's busy time
+//! from `/proc/stat` (on a shared machine, what others used meanwhile), so this is
+//! Linux only; anything that cannot be read is `None` rather than a wrong zero.
 //!
 //! Shared by the benchmarks through `#[path]` (it is not an example of its own):
 //!
 //! ```ignore
-//! #[path = "../support/proc_cpu.rs"] // from examples/voice_bench/main.rs
+//! // "support/proc_cpu.rs" from examples/queue_bench.rs,
+//! // "../support/proc_cpu.rs" from examples/voice_bench/main.rs
+//! #[path = "support/proc_cpu.rs"]
 //! mod proc_cpu;
 //! let services = proc_cpu::Services::at("target/services/bench");
 //! let before = services.sample();
 //! // … the measured work …
 //! let per_turn_ms = services.sample().since(&before).per_unit_ms(turns);
 //! ```
+#![allow(
+    dead_code,
+    reason = "included by several benchmarks through #[path]; each uses what it needs"
+)]
 
 use std::{
     collections::HashMap,

@@ -54,6 +54,25 @@ struct Outcome {
     errors: Vec<String>,
 }
 
+impl Outcome {
+    fn absorb(&mut self, other: Outcome) {
+        self.asked += other.asked;
+        self.turns.extend(other.turns);
+        self.times.extend(other.times);
+        self.lags.extend(other.lags);
+        self.errors.extend(other.errors);
+    }
+
+    /// Up to five distinct error messages, for the report.
+    fn error_samples(&self) -> Vec<String> {
+        let mut samples = self.errors.clone();
+        samples.sort();
+        samples.dedup();
+        samples.truncate(5);
+        samples
+    }
+}
+
 async fn session(mut ws: Ws, name: String, due: Vec<Duration>, start: Instant) -> Outcome {
     let mut out = Outcome {
         asked: due.len(),
@@ -90,12 +109,7 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
         .collect();
     let mut all = Outcome::default();
     for t in tasks {
-        let o = t.await.unwrap();
-        all.asked += o.asked;
-        all.turns.extend(o.turns);
-        all.times.extend(o.times);
-        all.lags.extend(o.lags);
-        all.errors.extend(o.errors);
+        all.absorb(t.await.unwrap());
     }
     // The window is the whole duration even if the last turn ended early, so the CPU
     // figures cover a steady state of the load (idle time included).
@@ -103,16 +117,12 @@ pub async fn run(bench: &Bench, plan: Plan, services: &Services) -> Value {
     let (cpu, lags) = (services.sample().since(&cpu_before), probe.stop());
     let per_period = sampler.finish().await;
     let secs = start.elapsed().as_secs_f64();
-    let mut samples = all.errors.clone();
-    samples.sort();
-    samples.dedup();
-    samples.truncate(5);
     let mut out = json!({
         "sessions": plan.sessions, "period_s": plan.period.as_secs_f64(),
         "duration_s": plan.duration.as_secs_f64(), "shops": bench.tokens.len(),
         "voice_concurrency": std::env::var("VOICE_CONCURRENCY").unwrap_or_else(|_| "spec".into()),
         "turns_asked": all.asked, "turns_served": all.turns.len(),
-        "errors": all.errors.len(), "error_samples": samples,
+        "errors": all.errors.len(), "error_samples": all.error_samples(),
         "total_ms": stats::summary(all.turns.iter().map(|t| t.total).collect()),
         "start_lag_ms": stats::summary(all.lags),
         "windows": windows::report(&all.times, plan.period, &per_period),
