@@ -163,17 +163,7 @@ impl JobQueue {
             let _ = jobs::delete_unstarted(&self.pool, job.id).await;
             return Err(e);
         }
-        self.metrics
-            .jobs_enqueued
-            .with_label_values(&[&job.workflow])
-            .inc();
-        self.announce(
-            job.id,
-            job.business_id,
-            "accepted",
-            json!({ "workflow": job.workflow }),
-        )
-        .await;
+        self.accepted(job.id, job.business_id, &job.workflow).await;
         Ok(job.id)
     }
 
@@ -200,17 +190,7 @@ impl JobQueue {
             return Err(e);
         }
         for job in &jobs {
-            self.metrics
-                .jobs_enqueued
-                .with_label_values(&[&job.workflow])
-                .inc();
-            self.announce(
-                job.id,
-                job.business_id,
-                "accepted",
-                json!({ "workflow": job.workflow }),
-            )
-            .await;
+            self.accepted(job.id, job.business_id, &job.workflow).await;
         }
         Ok(jobs.iter().map(|j| j.id).collect())
     }
@@ -256,17 +236,7 @@ impl JobQueue {
         workflow: &str,
     ) -> Result<(), EnqueueError> {
         self.push(job_id, workflow, 1, Duration::ZERO).await?;
-        self.metrics
-            .jobs_enqueued
-            .with_label_values(&[workflow])
-            .inc();
-        self.announce(
-            job_id,
-            tenant_id,
-            "accepted",
-            json!({ "workflow": workflow }),
-        )
-        .await;
+        self.accepted(job_id, tenant_id, workflow).await;
         Ok(())
     }
 
@@ -282,14 +252,24 @@ impl JobQueue {
             .collect();
         self.push_many(&deliveries).await?;
         for (job, tenant, workflow) in jobs {
-            self.metrics
-                .jobs_enqueued
-                .with_label_values(&[workflow])
-                .inc();
-            self.announce(*job, *tenant, "accepted", json!({ "workflow": workflow }))
-                .await;
+            self.accepted(*job, *tenant, workflow).await;
         }
         Ok(())
+    }
+
+    /// Counts a newly queued job and announces it with an `accepted` event.
+    async fn accepted(&self, job_id: Uuid, tenant_id: Uuid, workflow: &str) {
+        self.metrics
+            .jobs_enqueued
+            .with_label_values(&[workflow])
+            .inc();
+        self.announce(
+            job_id,
+            tenant_id,
+            "accepted",
+            json!({ "workflow": workflow }),
+        )
+        .await;
     }
 
     /// Pushes one delivery of a job, to run after `delay`.
