@@ -19,6 +19,7 @@ mod operations;
 mod operator_cli;
 mod processes;
 mod razorpay;
+mod record_plans;
 mod record_writer;
 mod reminders;
 mod reminders_zones;
