@@ -22,7 +22,9 @@ use super::{
 };
 use crate::{
     app::App,
-    auth::{Role, passwords, ratelimit::Limit, secrets, tickets::TICKET_TTL_SECS},
+    auth::{
+        Role, passwords, ratelimit::Limit, revocation::Revoked, secrets, tickets::TICKET_TTL_SECS,
+    },
     domain::{sessions, users},
     error::ApiError,
     integrations::email,
@@ -38,8 +40,15 @@ fn hour(name: &'static str, limit: u64) -> Limit {
     }
 }
 
-/// Per-IP and per-email limits of the public auth endpoints. A Redis failure lets the
-/// request through (logged): the OTP attempt limit still bounds guessing.
+/// Per-IP and per-(IP, email) limits of the public auth endpoints. A Redis failure lets
+/// the request through (logged): the OTP attempt limit still bounds guessing.
+///
+/// The email limit counts per client IP and email, not per email alone: ten wrong
+/// passwords for someone else's address used to lock that person out of both password
+/// and code login for an hour, from anywhere. Now they exhaust only the guesser's own
+/// budget; the owner of the address, from their own IP, has theirs. What bounds
+/// guessing one account from many addresses is the per-IP limit of each, the argon2
+/// cost and the ten-character minimum (docs/security.md, "Limits").
 async fn guard(app: &App, ip: &ClientIp, email: Option<&str>) -> Result<(), ApiError> {
     let limits = &app.settings.limits;
     let mut checks = vec![(
@@ -47,8 +56,15 @@ async fn guard(app: &App, ip: &ClientIp, email: Option<&str>) -> Result<(), ApiE
         ip.0.to_string(),
     )];
     if let Some(email) = email {
-        let subject = hex::encode(secrets::token_hash(&users::normalise_email(email)));
-        checks.push((hour("auth_email", limits.auth_per_email_per_hour), subject));
+        let subject = hex::encode(secrets::token_hash(&format!(
+            "{}|{}",
+            ip.0,
+            users::normalise_email(email)
+        )));
+        checks.push((
+            hour("auth_ip_email", limits.auth_per_email_per_hour),
+            subject,
+        ));
     }
     for (limit, subject) in checks {
         match app.limiter.hit(limit, &subject).await {
@@ -326,7 +342,19 @@ impl AuthApi {
         app: Data<&App>,
         body: Json<RefreshRequest>,
     ) -> Result<NoContent, ApiError> {
-        sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
+        let ended =
+            sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
+        if let Some(login) = ended {
+            app.revocations
+                .publish(&Revoked {
+                    tenant_id: login.business_id,
+                    user_id: login.user_id,
+                    login_id: Some(login.family_id),
+                    not_before: 0,
+                    removed: false,
+                })
+                .await;
+        }
         Ok(NoContent::Done)
     }
 
@@ -337,7 +365,17 @@ impl AuthApi {
         operation_id = "revokeAllSessions"
     )]
     async fn revoke_all(&self, app: Data<&App>, auth: BearerAuth) -> Result<NoContent, ApiError> {
-        users::revoke_all_sessions(&app.pool, auth.0.user_id).await?;
+        let cutoff = users::revoke_all_sessions(&app.pool, auth.0.user_id).await?;
+        // Open sockets of this user, on every server, close now.
+        app.revocations
+            .publish(&Revoked {
+                tenant_id: auth.0.tenant_id,
+                user_id: auth.0.user_id,
+                login_id: None,
+                not_before: cutoff,
+                removed: false,
+            })
+            .await;
         Ok(NoContent::Done)
     }
 

@@ -19,6 +19,7 @@ use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     cache,
@@ -244,7 +245,7 @@ impl RazorpayApi {
         auth: BearerAuth,
         body: Json<WebhookSecretInput>,
     ) -> Result<SecretSet, ApiError> {
-        if !auth.0.role.can_configure_business() {
+        if !auth.0.role.may(Action::ConfigureBusiness) {
             return Err(ApiError::forbidden("only the owner sets payment secrets"));
         }
         let tenant = auth.0.tenant_id;
@@ -268,7 +269,7 @@ impl RazorpayApi {
         app: Data<&App>,
         auth: BearerAuth,
     ) -> Result<SecretRemoved, ApiError> {
-        if !auth.0.role.can_configure_business() {
+        if !auth.0.role.may(Action::ConfigureBusiness) {
             return Err(ApiError::forbidden("only the owner sets payment secrets"));
         }
         if !businesses::set_razorpay_webhook_secret(&app.pool, auth.0.tenant_id, None).await? {
