@@ -255,11 +255,12 @@ fn execute(ctx: StepContext) -> StepFuture {
             .acquire()
             .await
             .map_err(|e| StepError::Transient(e.to_string()))?;
+        // Before the session's lock is taken, so the lock is held no longer for it.
+        let role = speaker_role(&ctx).await?;
         let mut tx = ctx.deps.pool.begin().await?;
         let state =
             conversations::lock(&mut tx, ctx.tenant_id, &input.session_id, ctx.user_id).await?;
         let mut conv = Conversation::from_json(state);
-        let role = speaker_role(&ctx).await?;
         let engine = Engine {
             pool: &ctx.deps.pool,
             tenant: ctx.tenant_id,
