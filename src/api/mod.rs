@@ -9,6 +9,7 @@
 //! does not allow; every error a handler can answer is a declared [`ApiError`] variant.
 
 mod auth;
+mod auth_guard;
 mod auth_types;
 mod body_limit;
 mod business;

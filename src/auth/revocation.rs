@@ -39,6 +39,17 @@ pub struct Revoked {
 }
 
 impl Revoked {
+    /// One login ended (logout, or refresh-token reuse revoked its family).
+    pub fn login(login: crate::domain::sessions::LoginRef) -> Self {
+        Self {
+            tenant_id: login.business_id,
+            user_id: login.user_id,
+            login_id: Some(login.family_id),
+            not_before: 0,
+            removed: false,
+        }
+    }
+
     /// Whether a session proved by `p` must end.
     pub fn ends(&self, p: &Principal) -> bool {
         (self.tenant_id, self.user_id) == (p.tenant_id, p.user_id)

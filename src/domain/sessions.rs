@@ -20,8 +20,8 @@ pub struct SessionOwner {
 #[derive(Debug)]
 pub enum Refresh {
     Rotated(SessionOwner),
-    /// A spent token presented again: the family is now revoked.
-    ReuseDetected,
+    /// A spent token presented again: the family (this login) is now revoked.
+    ReuseDetected(LoginRef),
     /// Unknown, revoked, expired, or the user was removed.
     Invalid,
 }
@@ -89,7 +89,11 @@ pub async fn rotate(
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            return Ok(Refresh::ReuseDetected);
+            return Ok(Refresh::ReuseDetected(LoginRef {
+                family_id: row.family_id,
+                user_id: row.user_id,
+                business_id: row.business_id,
+            }));
         }
     }
     let owner: Option<SessionOwner> = sqlx::query_as(

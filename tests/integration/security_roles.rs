@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     common::{TestApp, TestEnv, WsClient, client, kinds, unique_email},
-    voice::{event, offline, say, shop},
+    voice::{event, ledger_rows, offline, say, shop},
 };
 
 /// A staff member of `tenant`, with an access token.
@@ -94,6 +94,49 @@ async fn staff_cannot_cancel_an_invoice_by_voice_even_by_confirming_the_owners_q
     assert_eq!(event(&owner_yes, "result")["status"], "done");
     assert_eq!(invoice_status(&t, tenant).await.1, "cancelled");
     t.stop().await;
+}
+
+#[tokio::test]
+async fn a_turn_queued_before_its_speaker_was_removed_does_nothing() {
+    let env = offline(TestEnv::new().await);
+    let server = TestApp::start(&env, true, false).await;
+    let (tenant, _, ramesh, owner_token) = shop(&server, &env).await;
+    let (clerk, clerk_token) = staff(&server, tenant).await;
+    // No worker runs yet, so the turn waits in the queue.
+    let accepted = client()
+        .post(format!("{}/api/v1/voice/utterances", server.base))
+        .bearer_auth(&clerk_token)
+        .json(&json!({"session_id": "queued", "text": "Ramesh ko 500 udhaar likho"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    let job: Uuid = accepted.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let removed = client()
+        .delete(format!("{}/api/v1/users/{clerk}", server.base))
+        .bearer_auth(&owner_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let workers = TestApp::start(&env, false, true).await;
+    let mut owner = WsClient::connect(&server.ws_url, &owner_token).await;
+    let events = owner.follow_to_end(job, 0).await;
+    assert_eq!(
+        event(&events, "result")["status"],
+        "not_allowed",
+        "{events:?}"
+    );
+    assert!(
+        ledger_rows(&server, ramesh).await.is_empty(),
+        "nothing written"
+    );
+    workers.stop().await;
+    server.stop().await;
 }
 
 /// Reads until the server closes the socket; its close code (fails after 10 s).
