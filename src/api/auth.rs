@@ -255,7 +255,13 @@ impl AuthApi {
         let owner = match outcome {
             sessions::Refresh::Rotated(owner) => owner,
             sessions::Refresh::ReuseDetected(login) => {
-                app.revocations.publish(&Revoked::login(login)).await;
+                app.revocations
+                    .publish(&Revoked::login(
+                        login.business_id,
+                        login.user_id,
+                        login.family_id,
+                    ))
+                    .await;
                 app.metrics
                     .auth_events
                     .with_label_values(&["refresh", "reuse_detected"])
@@ -293,7 +299,13 @@ impl AuthApi {
         let ended =
             sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
         if let Some(login) = ended {
-            app.revocations.publish(&Revoked::login(login)).await;
+            app.revocations
+                .publish(&Revoked::login(
+                    login.business_id,
+                    login.user_id,
+                    login.family_id,
+                ))
+                .await;
         }
         Ok(NoContent::Done)
     }

@@ -39,12 +39,12 @@ pub struct Revoked {
 }
 
 impl Revoked {
-    /// One login ended (logout, or refresh-token reuse revoked its family).
-    pub fn login(login: crate::domain::sessions::LoginRef) -> Self {
+    /// One login (`login_id`) of a user ended: logout, or refresh-token reuse.
+    pub fn login(tenant_id: Uuid, user_id: Uuid, login_id: Uuid) -> Self {
         Self {
-            tenant_id: login.business_id,
-            user_id: login.user_id,
-            login_id: Some(login.family_id),
+            tenant_id,
+            user_id,
+            login_id: Some(login_id),
             not_before: 0,
             removed: false,
         }
