@@ -294,7 +294,7 @@ impl Session {
                     .await
                     .is_ok_and(|valid| !valid)
             }
-            // No more notices will come (the process is ending); expiry still holds.
+            // Cannot happen: the sender lives in `self.app`, as long as the session.
             Err(RecvError::Closed) => false,
         }
     }
