@@ -231,15 +231,17 @@ fn erasure_mails(to: &str) -> usize {
         .count()
 }
 
-/// The newest erasure code mailed to `to` that is not `old`.
+/// The newest erasure code mailed to `to` that is not `old` (fails after 5 s).
 async fn new_code(to: &str, old: &str) -> String {
-    loop {
+    for _ in 0..200 {
         let code = login_code_for(to).await;
         if code != old {
             return code;
         }
+        // The sink writes a message after accepting it: poll, as `login_code_for` does.
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    panic!("no new erasure code arrived");
 }
 
 #[tokio::test]
