@@ -24,6 +24,8 @@ mod record_writer;
 mod reminders;
 mod reminders_zones;
 mod security;
+mod security_limits;
+mod security_roles;
 mod shop;
 mod shutdown;
 mod tracing_e2e;
