@@ -13,7 +13,12 @@ use apalis::prelude::*;
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
-use super::{JobEnvelope, queue::queue_config, runtime::Runtime};
+use super::{
+    JobEnvelope,
+    claim_ahead::{ClaimAhead, Preclaim},
+    queue::queue_config,
+    runtime::Runtime,
+};
 use crate::{
     config::Settings,
     stream_queue::{AckAfter, StreamBackend},
@@ -23,10 +28,11 @@ use crate::{
 async fn handle(
     envelope: JobEnvelope,
     runtime: Data<Arc<Runtime>>,
+    claim: Data<Preclaim>,
     ack: Data<AckAfter>,
 ) -> Result<(), BoxDynError> {
-    let ack = Some(ack.0);
-    runtime.execute(&envelope, ack).await.map_err(|e| {
+    let (claimed, ack) = (claim.take(), Some(ack.0));
+    runtime.execute(&envelope, claimed, ack).await.map_err(|e| {
         tracing::error!(job_id = %envelope.job_id, error = %format!("{e:#}"), "job delivery failed; it will be delivered again");
         BoxDynError::from(format!("{e:#}"))
     })
@@ -49,13 +55,15 @@ pub async fn run(
         cfg.read_count = cfg.read_count.max(spec.concurrency);
         let rt = runtime.clone();
         let (name, concurrency) = (spec.name.clone(), spec.concurrency);
+        // A batch of claims at most as large as the slots, so few wait for one.
+        let claim_depth = concurrency.min(settings.jobs.batch_size);
         let (client, conn) = (client.clone(), conn.clone());
         monitor = monitor.register(move |_run| {
             WorkerBuilder::new(name.clone())
-                .backend(StreamBackend::<JobEnvelope>::new(
-                    client.clone(),
-                    conn.clone(),
-                    cfg.clone(),
+                .backend(ClaimAhead::new(
+                    StreamBackend::<JobEnvelope>::new(client.clone(), conn.clone(), cfg.clone()),
+                    rt.queue.writer().clone(),
+                    claim_depth,
                 ))
                 .concurrency(concurrency)
                 .catch_panic()

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod cache;
+mod claim_ahead;
 mod common;
 mod dashboard;
 mod events;
