@@ -24,6 +24,7 @@ use super::{
 use crate::{
     config::JobSettings,
     domain::jobs::{self, JobRecord, NewJob},
+    health::Health,
     stream_queue::{Producer, Push, QueueConfig},
     telemetry::{Metrics, otel},
 };
@@ -85,6 +86,13 @@ pub struct JobQueue {
     metrics: Arc<Metrics>,
     /// One producer per workflow (several workflows may share a queue).
     producers: Arc<HashMap<String, Producer>>,
+    /// While Redis is known to be down a new job is refused before its record is
+    /// written: at once, and with nothing to undo.
+    health: Health,
+    /// For the marker that tells whether Redis lost its data
+    /// ([`JobQueue::redis_marker_missing`]).
+    conn: ConnectionManager,
+    marker_key: String,
 }
 
 /// The queue settings shared by producers and workers of one queue.
@@ -131,6 +139,47 @@ impl JobQueue {
             events,
             metrics,
             producers: Arc::new(producers),
+            health: Health::assume_up(),
+            conn,
+            marker_key: format!("{namespace}:redis-epoch"),
+        }
+    }
+
+    /// Refuses new jobs at once while `health` says Redis is down.
+    pub fn with_health(mut self, health: Health) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// Whether the marker key is missing from Redis: this Redis is new, or lost its
+    /// data (a restart without persistence, a flush, a failover to an empty replica),
+    /// and with it every queued delivery. [`JobQueue::set_redis_marker`] puts it back
+    /// once the queues are filled again.
+    pub async fn redis_marker_missing(&self) -> redis::RedisResult<bool> {
+        let mut conn = self.conn.clone();
+        let exists: bool = redis::cmd("EXISTS")
+            .arg(&self.marker_key)
+            .query_async(&mut conn)
+            .await?;
+        Ok(!exists)
+    }
+
+    pub async fn set_redis_marker(&self) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(&self.marker_key)
+            .arg(chrono::Utc::now().to_rfc3339())
+            .query_async(&mut conn)
+            .await
+    }
+
+    fn redis_reachable(&self) -> Result<(), EnqueueError> {
+        if self.health.redis_up() {
+            Ok(())
+        } else {
+            Err(EnqueueError::QueueUnavailable(
+                "Redis is unreachable".into(),
+            ))
         }
     }
 
@@ -157,6 +206,7 @@ impl JobQueue {
         if !self.producers.contains_key(&job.workflow) {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }
+        self.redis_reachable()?;
         self.writer.insert(job.clone()).await?;
         if let Err(e) = self.push(job.id, &job.workflow, 1, Duration::ZERO).await {
             // Best effort: if this fails too, the sweeper will push the record later.
@@ -178,6 +228,7 @@ impl JobQueue {
         {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
+        self.redis_reachable()?;
         self.writer.insert_many(jobs.clone()).await?;
         let deliveries: Vec<Delivery> = jobs
             .iter()
