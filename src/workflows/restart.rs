@@ -205,6 +205,59 @@ mod tests {
         assert_eq!(policy.delay_before_run("other"), Duration::ZERO);
     }
 
+    /// A backend with nothing to read: enough to see when the wrapper lets it be read.
+    struct Empty;
+
+    impl Backend for Empty {
+        type Task = ();
+        type Error = std::io::Error;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut Context<'_>,
+            _: &WorkerContext,
+        ) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_next(
+            &mut self,
+            _: &mut Context<'_>,
+            _: &WorkerContext,
+        ) -> Poll<Option<Result<(), Self::Error>>> {
+            Poll::Ready(None)
+        }
+
+        fn poll_close(
+            &mut self,
+            _: &mut Context<'_>,
+            _: &WorkerContext,
+        ) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delayed_backend_is_not_read_before_its_delay() {
+        let worker = WorkerContext::new("w");
+        let delay = Duration::from_millis(300);
+        let started = tokio::time::Instant::now();
+        let mut backend = AfterDelay::new(Empty, delay);
+        // Wait as the worker would: polled again when the delay's timer wakes it.
+        std::future::poll_fn(|cx| backend.poll_ready(cx, &worker))
+            .await
+            .unwrap();
+        assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(matches!(
+            backend.poll_next(&mut cx, &worker),
+            Poll::Ready(None)
+        ));
+        let mut undelayed = AfterDelay::new(Empty, Duration::ZERO);
+        assert!(undelayed.poll_next(&mut cx, &worker).is_ready());
+        assert!(undelayed.poll_ready(&mut cx, &worker).is_ready());
+    }
+
     #[test]
     fn a_failure_after_a_quiet_period_starts_over() {
         let policy = RestartPolicy::default();
