@@ -19,6 +19,7 @@ pub mod invoice;
 pub mod probe;
 pub mod queue;
 pub mod record_writer;
+pub mod redis_marker;
 pub mod registry;
 pub mod reminder;
 pub mod restart;

@@ -19,6 +19,7 @@ use super::{
     JobEnvelope,
     events::EventBus,
     record_writer::{RecordWriter, WriteError},
+    redis_marker::RedisMarker,
     spec::WorkflowSpecs,
 };
 use crate::{
@@ -28,6 +29,9 @@ use crate::{
     stream_queue::{Producer, Push, QueueConfig},
     telemetry::{Metrics, otel},
 };
+
+/// Longest an enqueue waits for its `accepted` event to be written.
+const ACCEPTED_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a job could not be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +93,8 @@ pub struct JobQueue {
     /// While Redis is known to be down a new job is refused before its record is
     /// written: at once, and with nothing to undo.
     health: Health,
-    /// For the marker that tells whether Redis lost its data
-    /// ([`JobQueue::redis_marker_missing`]).
-    conn: ConnectionManager,
-    marker_key: String,
+    /// Tells whether Redis lost its data since the queues were last filled.
+    marker: RedisMarker,
 }
 
 /// The queue settings shared by producers and workers of one queue.
@@ -140,8 +142,7 @@ impl JobQueue {
             metrics,
             producers: Arc::new(producers),
             health: Health::assume_up(),
-            conn,
-            marker_key: format!("{namespace}:redis-epoch"),
+            marker: RedisMarker::new(conn, namespace),
         }
     }
 
@@ -151,26 +152,9 @@ impl JobQueue {
         self
     }
 
-    /// Whether the marker key is missing from Redis: this Redis is new, or lost its
-    /// data (a restart without persistence, a flush, a failover to an empty replica),
-    /// and with it every queued delivery. [`JobQueue::set_redis_marker`] puts it back
-    /// once the queues are filled again.
-    pub async fn redis_marker_missing(&self) -> redis::RedisResult<bool> {
-        let mut conn = self.conn.clone();
-        let exists: bool = redis::cmd("EXISTS")
-            .arg(&self.marker_key)
-            .query_async(&mut conn)
-            .await?;
-        Ok(!exists)
-    }
-
-    pub async fn set_redis_marker(&self) -> redis::RedisResult<()> {
-        let mut conn = self.conn.clone();
-        redis::cmd("SET")
-            .arg(&self.marker_key)
-            .arg(chrono::Utc::now().to_rfc3339())
-            .query_async(&mut conn)
-            .await
+    /// The key that tells whether Redis lost its data (the upkeep's refill).
+    pub fn marker(&self) -> &RedisMarker {
+        &self.marker
     }
 
     fn redis_reachable(&self) -> Result<(), EnqueueError> {
@@ -208,12 +192,19 @@ impl JobQueue {
         }
         self.redis_reachable()?;
         self.writer.insert(job.clone()).await?;
-        if let Err(e) = self.push(job.id, &job.workflow, 1, Duration::ZERO).await {
+        let announced = self
+            .accepted(&[(job.id, job.business_id, job.workflow.as_str())])
+            .await;
+        let pushed = match announced {
+            Ok(()) => self.push(job.id, &job.workflow, 1, Duration::ZERO).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pushed {
             // Best effort: if this fails too, the sweeper will push the record later.
             let _ = jobs::delete_unstarted(&self.pool, job.id).await;
             return Err(e);
         }
-        self.accepted(job.id, job.business_id, &job.workflow).await;
+        self.count(&job.workflow, 1);
         Ok(job.id)
     }
 
@@ -234,14 +225,22 @@ impl JobQueue {
             .iter()
             .map(|j| Delivery::first(j.id, &j.workflow))
             .collect();
-        if let Err(e) = self.push_many(&deliveries).await {
+        let ids: Vec<(Uuid, Uuid, &str)> = jobs
+            .iter()
+            .map(|j| (j.id, j.business_id, j.workflow.as_str()))
+            .collect();
+        let pushed = match self.accepted(&ids).await {
+            Ok(()) => self.push_many(&deliveries).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pushed {
             for job in &jobs {
                 let _ = jobs::delete_unstarted(&self.pool, job.id).await;
             }
             return Err(e);
         }
         for job in &jobs {
-            self.accepted(job.id, job.business_id, &job.workflow).await;
+            self.count(&job.workflow, 1);
         }
         Ok(jobs.iter().map(|j| j.id).collect())
     }
@@ -286,8 +285,9 @@ impl JobQueue {
         tenant_id: Uuid,
         workflow: &str,
     ) -> Result<(), EnqueueError> {
+        self.accepted(&[(job_id, tenant_id, workflow)]).await?;
         self.push(job_id, workflow, 1, Duration::ZERO).await?;
-        self.accepted(job_id, tenant_id, workflow).await;
+        self.count(workflow, 1);
         Ok(())
     }
 
@@ -301,26 +301,43 @@ impl JobQueue {
             .iter()
             .map(|(job, _, workflow)| Delivery::first(*job, workflow))
             .collect();
+        let ids: Vec<(Uuid, Uuid, &str)> = jobs
+            .iter()
+            .map(|(job, tenant, workflow)| (*job, *tenant, workflow.as_str()))
+            .collect();
+        self.accepted(&ids).await?;
         self.push_many(&deliveries).await?;
-        for (job, tenant, workflow) in jobs {
-            self.accepted(*job, *tenant, workflow).await;
+        for (_, _, workflow) in jobs {
+            self.count(workflow, 1);
         }
         Ok(())
     }
 
-    /// Counts a newly queued job and announces it with an `accepted` event.
-    async fn accepted(&self, job_id: Uuid, tenant_id: Uuid, workflow: &str) {
+    /// Writes the `accepted` event of each job, before its push: a worker may take a
+    /// job the moment it is pushed (in another process, with its own event batcher),
+    /// and its first event must not come before `accepted` (it would read as events
+    /// lost, see `events_batch`). Bounded: Redis that does not take them in time is
+    /// treated as down (they may still be written later, for a job then deleted).
+    async fn accepted(&self, jobs: &[(Uuid, Uuid, &str)]) -> Result<(), EnqueueError> {
+        let writes = jobs.iter().map(|&(job, tenant, workflow)| {
+            let data = json!({ "workflow": workflow });
+            self.events.publish(job, tenant, "accepted", data)
+        });
+        let all = futures::future::try_join_all(writes);
+        match tokio::time::timeout(ACCEPTED_TIMEOUT, all).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(EnqueueError::QueueUnavailable(e.to_string())),
+            Err(_) => Err(EnqueueError::QueueUnavailable(
+                "event write timed out".into(),
+            )),
+        }
+    }
+
+    fn count(&self, workflow: &str, n: u64) {
         self.metrics
             .jobs_enqueued
             .with_label_values(&[workflow])
-            .inc();
-        self.announce(
-            job_id,
-            tenant_id,
-            "accepted",
-            json!({ "workflow": workflow }),
-        )
-        .await;
+            .inc_by(n);
     }
 
     /// Pushes one delivery of a job, to run after `delay`.

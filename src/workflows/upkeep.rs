@@ -109,7 +109,7 @@ pub async fn requeue_overdue(runtime: &Runtime, settings: &Settings) -> anyhow::
 /// When Redis lost its data since the last look, pushes every waiting job again;
 /// returns how many.
 pub async fn refill_if_redis_was_reset(runtime: &Runtime) -> anyhow::Result<usize> {
-    if !runtime.queue.redis_marker_missing().await? {
+    if !runtime.queue.marker().missing().await? {
         return Ok(0);
     }
     let started = std::time::Instant::now();
@@ -135,7 +135,7 @@ pub async fn refill_if_redis_was_reset(runtime: &Runtime) -> anyhow::Result<usiz
     }
     // The marker goes back only once every page is pushed: a refill cut short by an
     // error is done again in full a second later (pushes are idempotent).
-    runtime.queue.set_redis_marker().await?;
+    runtime.queue.marker().set().await?;
     let duration_ms = started.elapsed().as_millis() as u64;
     if total > 0 {
         tracing::warn!(
