@@ -92,7 +92,7 @@ impl App {
             .context("cannot connect to Redis (REDIS_URL)")?;
         let health = Health::assume_up();
         health.start_probes(
-            pool.clone(),
+            pool.connect_options().as_ref().clone(),
             redis.clone(),
             Duration::from_millis(settings.health_probe_interval_ms.max(10)),
         );

@@ -1,8 +1,12 @@
 //! Whether PostgreSQL and Redis answer, as this whole process sees it.
 //!
-//! One task per process probes both every `EXECORA_HEALTH_PROBE_INTERVAL_MS` (a probe
-//! that takes longer than the interval counts as a failure) and keeps the answer in two
-//! flags that every request reads for free. While a dependency is down, what needs it is
+//! One task per process probes both every `EXECORA_HEALTH_PROBE_INTERVAL_MS` and keeps
+//! the answer in two flags that every request reads for free. Two failed probes in a
+//! row (an error, or no answer within a second) mark a dependency down, one success up
+//! again: a refused connection is seen within two intervals, while one slow answer on a
+//! busy machine does not refuse every request. PostgreSQL is probed on a connection of
+//! its own, not from the pool, so a saturated pool (busy, not down) is not mistaken
+//! for an outage. While a dependency is down, what needs it is
 //! refused at once (503, `Retry-After`) instead of each request finding out by itself
 //! after its connection's timeouts and retries (seconds each, issue 12), and what does
 //! not need it (the rate limiter and the cache fail open) skips it and keeps its normal
@@ -20,7 +24,7 @@ use std::{
 };
 
 use redis::{ErrorKind, RedisError, ServerErrorKind, aio::ConnectionManager};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, postgres::PgConnectOptions};
 
 /// The two flags, shared by every clone. Both start up: the process has just connected.
 #[derive(Clone)]
@@ -100,30 +104,71 @@ impl Health {
     }
 
     /// Probes both dependencies every `every` for the life of the process.
-    pub fn start_probes(&self, pool: PgPool, redis: ConnectionManager, every: Duration) {
+    pub fn start_probes(&self, pg: PgConnectOptions, redis: ConnectionManager, every: Duration) {
         let health = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut pg = PgProbe {
+                options: pg,
+                conn: None,
+            };
+            let (mut pg_failed, mut redis_failed) = (0u32, 0u32);
             loop {
                 tick.tick().await;
-                let (pg, rd) =
-                    tokio::join!(probe_postgres(&pool, every), probe_redis(&redis, every));
-                health.set(Dependency::Postgres, pg);
-                health.set(Dependency::Redis, rd);
+                let (pg_ok, redis_ok) = tokio::join!(pg.probe(), probe_redis(&redis, PROBE_LIMIT));
+                health.observe(Dependency::Postgres, pg_ok, &mut pg_failed);
+                health.observe(Dependency::Redis, redis_ok, &mut redis_failed);
             }
         });
     }
+
+    /// Counts failures in a row; [`DOWN_AFTER`] of them mark `dep` down.
+    fn observe(&self, dep: Dependency, ok: bool, failed: &mut u32) {
+        *failed = if ok { 0 } else { failed.saturating_add(1) };
+        if ok {
+            self.set(dep, true);
+        } else if *failed >= DOWN_AFTER {
+            self.set(dep, false);
+        }
+    }
 }
 
-/// `select 1` within `limit`.
-pub async fn probe_postgres(pool: &PgPool, limit: Duration) -> bool {
-    let query = sqlx::query("select 1").execute(pool);
-    matches!(tokio::time::timeout(limit, query).await, Ok(Ok(_)))
+/// Failed probes in a row that mark a dependency down.
+const DOWN_AFTER: u32 = 2;
+
+/// Longest a probe waits for its answer.
+const PROBE_LIMIT: Duration = Duration::from_secs(1);
+
+/// PostgreSQL probed on one connection of its own, made again after any failure.
+struct PgProbe {
+    options: PgConnectOptions,
+    conn: Option<PgConnection>,
+}
+
+impl PgProbe {
+    async fn probe(&mut self) -> bool {
+        let ok = tokio::time::timeout(PROBE_LIMIT, self.select_one()).await;
+        let ok = matches!(ok, Ok(Ok(())));
+        if !ok {
+            self.conn = None;
+        }
+        ok
+    }
+
+    async fn select_one(&mut self) -> sqlx::Result<()> {
+        if self.conn.is_none() {
+            self.conn = Some(PgConnection::connect_with(&self.options).await?);
+        }
+        if let Some(conn) = self.conn.as_mut() {
+            sqlx::query("select 1").execute(conn).await?;
+        }
+        Ok(())
+    }
 }
 
 /// `PING` within `limit` (a Redis still loading its data answers `LOADING`: down).
-pub async fn probe_redis(conn: &ConnectionManager, limit: Duration) -> bool {
+async fn probe_redis(conn: &ConnectionManager, limit: Duration) -> bool {
     let mut conn = conn.clone();
     let cmd = redis::cmd("PING");
     let ping = cmd.query_async::<String>(&mut conn);
@@ -163,6 +208,21 @@ mod tests {
         assert!(h.postgres_up());
         h.set(Dependency::Redis, true);
         assert!(h.redis_up());
+    }
+
+    #[test]
+    fn one_failed_probe_is_not_an_outage_two_in_a_row_are() {
+        let h = Health::assume_up();
+        let mut failed = 0;
+        h.observe(Dependency::Postgres, false, &mut failed);
+        assert!(h.postgres_up(), "one slow answer on a busy machine");
+        h.observe(Dependency::Postgres, true, &mut failed);
+        h.observe(Dependency::Postgres, false, &mut failed);
+        assert!(h.postgres_up(), "not two in a row");
+        h.observe(Dependency::Postgres, false, &mut failed);
+        assert!(!h.postgres_up());
+        h.observe(Dependency::Postgres, true, &mut failed);
+        assert!(h.postgres_up(), "one success is enough to be back");
     }
 
     #[test]
