@@ -70,7 +70,7 @@ settings! {
     "redis_namespace", "EXECORA_REDIS_NAMESPACE", Text, "execora", "Prefix of every Redis key and queue, so several deployments or tests share one Redis.";
     "redis_connect_timeout_ms", "EXECORA_REDIS_CONNECT_TIMEOUT_MS", Integer, "250", "Longest a (re)connection to Redis may take; while Redis is unreachable a request that needs it fails within about this long.";
     "redis_command_timeout_ms", "EXECORA_REDIS_COMMAND_TIMEOUT_MS", Integer, "2000", "Longest one Redis command on the shared connection waits for its answer (blocking queue reads use connections of their own, without this limit).";
-    "health_probe_interval_ms", "EXECORA_HEALTH_PROBE_INTERVAL_MS", Integer, "250", "How often each process checks that PostgreSQL and Redis answer (a probe taking longer fails). While one is down, requests that need it are refused at once with 503 and `Retry-After`.";
+    "health_probe_interval_ms", "EXECORA_HEALTH_PROBE_INTERVAL_MS", Integer, "250", "How often each process checks that PostgreSQL and Redis answer; two failed checks in a row (an error, or no answer within 1 s) mark one down. While one is down, requests that need it are refused at once with 503 and `Retry-After`, and `/ready` says which.";
     "data_dir", "EXECORA_DATA_DIR", Text, "data", "Directory for development keys and local files.";
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
