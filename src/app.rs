@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::{
     auth::{
         jwt::TokenService, keys::SigningKey, otp::OtpStore, ratelimit::RateLimiter,
-        tickets::TicketStore,
+        revocation::Revocations, tickets::TicketStore,
     },
     cache::Cache,
     config::Settings,
@@ -21,6 +21,7 @@ use crate::{
     resilience::KNOWN_BREAKERS,
     telemetry::Metrics,
     workflows::{
+        erasure_codes::{CodeLimits, OwnerCodes},
         events::EventBus,
         hub::Hub,
         queue::JobQueue,
@@ -28,7 +29,7 @@ use crate::{
         registry::{self, StepDeps},
         runtime::Runtime,
         spec::WorkflowSpecs,
-        voice_support::{AudioStaging, OwnerCodes, VoiceDeps},
+        voice_support::{AudioStaging, VoiceDeps},
     },
 };
 
@@ -46,12 +47,16 @@ pub struct App {
     pub mailer: Mailer,
     pub otp: OtpStore,
     pub tickets: TicketStore,
+    /// Pushes "this user's sessions end" to every server (open WebSockets close).
+    pub revocations: Revocations,
     pub limiter: RateLimiter,
     /// Parsed once from `EXECORA_HTTP_TRUSTED_PROXIES`.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     pub store: DocumentStore,
     pub portal_key: Arc<Vec<u8>>,
     pub cache: Cache,
+    /// The owner's erasure codes (REST and voice share them, and their limits).
+    pub erasure_codes: Arc<OwnerCodes>,
     /// Where uploaded audio waits for the voice workflow's `store` step.
     pub voice_staging: AudioStaging,
     /// Gauges computed when `/metrics` is scraped.
@@ -135,6 +140,18 @@ impl App {
             settings.auth.otp_max_attempts,
         );
         let voice_staging = AudioStaging::new(redis.clone(), ns);
+        let limiter = RateLimiter::new(redis.clone(), ns);
+        let erasure_codes = Arc::new(OwnerCodes {
+            pool: pool.clone(),
+            otp: otp.clone(),
+            mailer: mailer.clone(),
+            limiter: limiter.clone(),
+            limits: CodeLimits {
+                requests_per_hour: settings.auth.erasure_requests_per_hour,
+                guesses_per_day: settings.auth.erasure_guesses_per_day,
+                ttl_minutes: settings.auth.otp_ttl_secs / 60,
+            },
+        });
         let voice = Arc::new(VoiceDeps {
             providers: VoiceProviders::from_settings(&settings, metrics.clone())?,
             policy: Policy {
@@ -143,12 +160,7 @@ impl App {
             },
             staging: voice_staging.clone(),
             queue: queue.clone(),
-            codes: Arc::new(OwnerCodes {
-                pool: pool.clone(),
-                otp: otp.clone(),
-                mailer: mailer.clone(),
-                ttl_minutes: settings.auth.otp_ttl_secs / 60,
-            }),
+            codes: erasure_codes.clone(),
             execute_permits: Arc::new(tokio::sync::Semaphore::new(VoiceDeps::execute_limit(
                 settings.database_max_connections,
             ))),
@@ -169,7 +181,7 @@ impl App {
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let tickets = TicketStore::new(redis.clone(), ns);
-        let limiter = RateLimiter::new(redis.clone(), ns);
+        let revocations = Revocations::new(redis.clone(), ns);
         let workflows: Vec<String> = runtime.specs.iter().map(|s| s.name.clone()).collect();
         crate::api::scrape::preinitialize(&metrics, &workflows);
         let scrape_metrics = Arc::new(crate::api::scrape::ScrapeMetrics::new(
@@ -187,19 +199,22 @@ impl App {
             mailer,
             otp,
             tickets,
+            revocations,
             limiter,
             trusted_proxies,
             store,
             portal_key,
             cache,
             voice_staging,
+            erasure_codes,
             scrape_metrics,
             health,
         })
     }
 
-    /// Starts this process's event subscription (servers only).
+    /// Starts this process's event and revocation subscriptions (servers only).
     pub fn start_hub(&self) -> Hub {
+        self.revocations.start(self.redis_client.clone());
         Hub::start(self.redis_client.clone(), self.queue.events())
     }
 }

@@ -90,16 +90,22 @@ settings! {
     "auth.refresh_grace_secs", "EXECORA_AUTH_REFRESH_GRACE_SECS", Integer, "10", "Window in which a just-spent refresh token may be presented again (concurrent refreshes) without revoking its family.";
     "auth.otp_ttl_secs", "EXECORA_AUTH_OTP_TTL_SECS", Integer, "300", "Lifetime of an email login code.";
     "auth.otp_max_attempts", "EXECORA_AUTH_OTP_MAX_ATTEMPTS", Integer, "5", "Wrong guesses before a login code is locked.";
+    "auth.erasure_requests_per_hour", "EXECORA_AUTH_ERASURE_REQUESTS_PER_HOUR", Integer, "3", "Erasure requests (REST or voice) per customer per hour; while a code is live, asking again mails nothing.";
+    "auth.erasure_guesses_per_day", "EXECORA_AUTH_ERASURE_GUESSES_PER_DAY", Integer, "10", "Guesses at a customer's erasure code per day, across codes and requests (each code also locks after `auth.otp_max_attempts`).";
     "smtp.url", "EXECORA_SMTP_URL", Secret, "", "SMTP server, e.g. `smtps://user:pass@host:465` or `smtp://host:587?tls=required`; empty = no email.";
     "smtp.from", "EXECORA_SMTP_FROM", Text, "Execora <no-reply@execora.local>", "Sender of Execora's emails.";
     "limits.api_per_user_per_minute", "EXECORA_LIMITS_API_PER_USER_PER_MINUTE", Integer, "600", "API requests per user per minute (all instances together).";
     "limits.auth_per_ip_per_hour", "EXECORA_LIMITS_AUTH_PER_IP_PER_HOUR", Integer, "60", "Sign-up, login and OTP requests per client IP per hour.";
-    "limits.auth_per_email_per_hour", "EXECORA_LIMITS_AUTH_PER_EMAIL_PER_HOUR", Integer, "10", "Login and OTP requests per email address per hour.";
+    "limits.auth_per_email_per_hour", "EXECORA_LIMITS_AUTH_PER_EMAIL_PER_HOUR", Integer, "10", "Login and OTP requests per email address from one client IP per hour (counted per IP and email, so nobody can lock another person out from elsewhere).";
     "limits.voice_per_user_per_hour", "EXECORA_LIMITS_VOICE_PER_USER_PER_HOUR", Integer, "100", "Voice utterances per user per hour.";
     "http.cors_allowed_origins", "EXECORA_HTTP_CORS_ALLOWED_ORIGINS", Text, "", "Comma-separated origins allowed by CORS and for browser WebSockets; none by default.";
     "http.trusted_proxies", "EXECORA_HTTP_TRUSTED_PROXIES", Text, "", "Comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed.";
     "http.tls_cert_file", "EXECORA_HTTP_TLS_CERT_FILE", Text, "", "PEM certificate chain; with the key file, serve HTTPS natively.";
     "http.tls_key_file", "EXECORA_HTTP_TLS_KEY_FILE", Text, "", "PEM private key for native TLS.";
+    "http.max_json_body_bytes", "EXECORA_HTTP_MAX_JSON_BODY_BYTES", Integer, "65536", "Largest request body of a JSON route; larger is refused with 413 before it is read.";
+    "http.max_webhook_body_bytes", "EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES", Integer, "4194304", "Largest webhook body (WhatsApp batches reach 3 MB).";
+    "http.header_read_timeout_secs", "EXECORA_HTTP_HEADER_READ_TIMEOUT_SECS", Integer, "10", "A request's headers must arrive within this many seconds of its first byte, else the connection is closed (slow-loris).";
+    "http.idle_timeout_secs", "EXECORA_HTTP_IDLE_TIMEOUT_SECS", Integer, "60", "A connection that neither sends nor receives a byte for this long is closed (idle keep-alive, stalled bodies); WebSockets are exempt once upgraded.";
     "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
     "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
     "whatsapp.access_token", "EXECORA_WHATSAPP_ACCESS_TOKEN", Secret, "", "Cloud API token for sending; empty = WhatsApp sending off (email only).";
@@ -258,6 +264,11 @@ impl Settings {
             ));
         }
         self.http.trusted_proxy_nets()?;
+        if self.http.header_read_timeout_secs == 0 || self.http.idle_timeout_secs == 0 {
+            return Err(ConfigError(
+                "EXECORA_HTTP_HEADER_READ_TIMEOUT_SECS and EXECORA_HTTP_IDLE_TIMEOUT_SECS must be at least 1".into(),
+            ));
+        }
         self.reminders.quiet()?;
         self.providers.validate()?;
         self.otel.validate()?;

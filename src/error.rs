@@ -60,7 +60,10 @@ pub enum ApiError {
     /// is still running.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
-    /// The body is larger than the server takes (`payload_too_large`).
+    /// The body is larger than this route takes (`payload_too_large`), refused before
+    /// it is read: JSON bodies `EXECORA_HTTP_MAX_JSON_BODY_BYTES` (64 KiB), webhooks
+    /// `EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES` (4 MiB), a recording upload
+    /// `EXECORA_VOICE_MAX_AUDIO_BYTES` (10 MiB) plus 64 KiB of form fields.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
     /// The body's `Content-Type` is missing or not one the operation takes

@@ -1,10 +1,8 @@
 //! Sign-up, login (password or email code), token refresh, logout, WebSocket tickets.
 //!
 //! Every endpoint here is public, so each counts against per-IP and (where an email is
-//! given) per-email limits in Redis before doing any work. Answers never reveal whether
+//! given) per-IP-and-email limits in Redis before doing any work (`auth_guard`). Answers never reveal whether
 //! an email is registered, except sign-up's "already registered".
-
-use std::time::Duration;
 
 use poem::web::Data;
 use poem_openapi::{OpenApi, param::Header, payload::Json};
@@ -13,6 +11,7 @@ use uuid::Uuid;
 pub use super::auth_types::TokenPair;
 use super::{
     ApiTags,
+    auth_guard::guard,
     auth_types::{
         NoContent, OtpRequest, OtpRequestResponse, OtpRequested, OtpVerify, PasswordLogin,
         RefreshRequest, SignUp, SignUpResponse, SignedUp, WsTicket,
@@ -22,49 +21,13 @@ use super::{
 };
 use crate::{
     app::App,
-    auth::{Role, passwords, ratelimit::Limit, secrets, tickets::TICKET_TTL_SECS},
+    auth::{Role, passwords, revocation::Revoked, secrets, tickets::TICKET_TTL_SECS},
     domain::{sessions, users},
     error::ApiError,
     integrations::email,
 };
 
 pub struct AuthApi;
-
-fn hour(name: &'static str, limit: u64) -> Limit {
-    Limit {
-        name,
-        limit,
-        window: Duration::from_secs(3600),
-    }
-}
-
-/// Per-IP and per-email limits of the public auth endpoints. A Redis failure lets the
-/// request through (logged): the OTP attempt limit still bounds guessing.
-async fn guard(app: &App, ip: &ClientIp, email: Option<&str>) -> Result<(), ApiError> {
-    let limits = &app.settings.limits;
-    let mut checks = vec![(
-        hour("auth_ip", limits.auth_per_ip_per_hour),
-        ip.0.to_string(),
-    )];
-    if let Some(email) = email {
-        let subject = hex::encode(secrets::token_hash(&users::normalise_email(email)));
-        checks.push((hour("auth_email", limits.auth_per_email_per_hour), subject));
-    }
-    for (limit, subject) in checks {
-        match app.limiter.hit(limit, &subject).await {
-            Ok(d) if !d.allowed => {
-                app.metrics
-                    .rate_limited
-                    .with_label_values(&[limit.name])
-                    .inc();
-                return Err(ApiError::rate_limited(d.reset_secs));
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "auth rate limiter unavailable"),
-        }
-    }
-    Ok(())
-}
 
 /// A new login: an access token and the first refresh token of a new family.
 pub async fn issue_pair(
@@ -291,7 +254,14 @@ impl AuthApi {
         .await?;
         let owner = match outcome {
             sessions::Refresh::Rotated(owner) => owner,
-            sessions::Refresh::ReuseDetected => {
+            sessions::Refresh::ReuseDetected(login) => {
+                app.revocations
+                    .publish(&Revoked::login(
+                        login.business_id,
+                        login.user_id,
+                        login.family_id,
+                    ))
+                    .await;
                 app.metrics
                     .auth_events
                     .with_label_values(&["refresh", "reuse_detected"])
@@ -326,7 +296,17 @@ impl AuthApi {
         app: Data<&App>,
         body: Json<RefreshRequest>,
     ) -> Result<NoContent, ApiError> {
-        sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
+        let ended =
+            sessions::revoke_family(&app.pool, &secrets::token_hash(&body.refresh_token)).await?;
+        if let Some(login) = ended {
+            app.revocations
+                .publish(&Revoked::login(
+                    login.business_id,
+                    login.user_id,
+                    login.family_id,
+                ))
+                .await;
+        }
         Ok(NoContent::Done)
     }
 
@@ -337,7 +317,17 @@ impl AuthApi {
         operation_id = "revokeAllSessions"
     )]
     async fn revoke_all(&self, app: Data<&App>, auth: BearerAuth) -> Result<NoContent, ApiError> {
-        users::revoke_all_sessions(&app.pool, auth.0.user_id).await?;
+        let cutoff = users::revoke_all_sessions(&app.pool, auth.0.user_id).await?;
+        // Open sockets of this user, on every server, close now.
+        app.revocations
+            .publish(&Revoked {
+                tenant_id: auth.0.tenant_id,
+                user_id: auth.0.user_id,
+                login_id: None,
+                not_before: cutoff,
+                removed: false,
+            })
+            .await;
         Ok(NoContent::Done)
     }
 

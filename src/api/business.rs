@@ -10,6 +10,7 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     domain::{businesses, schedule},
@@ -53,7 +54,7 @@ impl BusinessApi {
         auth: BearerAuth,
         body: Json<TimeZoneSetting>,
     ) -> Result<TimeZoneSet, ApiError> {
-        if !auth.0.role.can_configure_business() {
+        if !auth.0.role.may(Action::ConfigureBusiness) {
             return Err(ApiError::forbidden("only the owner sets the time zone"));
         }
         let name = body.0.time_zone.trim();

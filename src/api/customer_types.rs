@@ -139,7 +139,8 @@ pub(super) struct ErasureConfirm {
 
 #[derive(ApiResponse)]
 pub(super) enum ErasureRequested {
-    /// A code went to the owner's email; confirm with it.
+    /// A code went to the owner's email, or one sent earlier is still live (it is not
+    /// sent again: one live code per customer); confirm with it.
     #[oai(status = 202)]
     Accepted,
 }

@@ -20,6 +20,7 @@ use super::{
     },
     security::BearerAuth,
 };
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     cache,
@@ -29,7 +30,6 @@ use crate::{
         gstin::Gstin,
         names::Resolution,
         phone::PhoneNumber,
-        users,
     },
     error::ApiError,
 };
@@ -234,7 +234,7 @@ impl CustomersApi {
         auth: BearerAuth,
         #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<Done, ApiError> {
-        if !auth.0.role.can_delete_records() {
+        if !auth.0.role.may(Action::EraseCustomer) {
             return Err(ApiError::forbidden(
                 "staff request an erasure, which the owner confirms",
             ));
@@ -248,7 +248,9 @@ impl CustomersApi {
         Ok(Done::Done)
     }
 
-    /// Ask for a customer's erasure; the owner gets a code by email to confirm it.
+    /// Ask for a customer's erasure; the owner gets a code by email to confirm it. While
+    /// a code is live no other is sent; requests per customer are limited
+    /// (`EXECORA_AUTH_ERASURE_REQUESTS_PER_HOUR`, then 429).
     #[oai(
         path = "/customers/:id/erasure-requests",
         method = "post",
@@ -260,34 +262,32 @@ impl CustomersApi {
         auth: BearerAuth,
         #[oai(example = "super::example_customer_id")] id: Path<Uuid>,
     ) -> Result<ErasureRequested, ApiError> {
+        use crate::{engine::execute::CodeRequest, workflows::erasure_codes::CodeError};
         let tenant = auth.0.tenant_id;
         customers::get(&app.pool, tenant, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("customer"))?;
-        let owner = users::list(&app.pool, tenant)
-            .await?
-            .into_iter()
-            .find(|u| u.role == "owner")
-            .ok_or_else(|| {
-                ApiError::conflict("no_owner", "the business has no owner to confirm")
-            })?;
-        let code = app
-            .otp
-            .issue(&customers::erasure_code_subject(id.0))
+        match app
+            .erasure_codes
+            .request(tenant, id.0, "Someone asked")
             .await
-            .map_err(|_| ApiError::unavailable("try again shortly"))?;
-        let text = format!(
-            "Someone asked to erase a customer's personal data in Execora.\n\nTo confirm, give this code: {code}\n\nIt expires in {} minutes. If you did not expect this, ignore it.\n",
-            app.settings.auth.otp_ttl_secs / 60
-        );
-        app.mailer
-            .send(&owner.email, "Confirm a customer erasure", text)
-            .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "erasure code email not sent");
-                ApiError::unavailable("the confirmation code could not be sent")
-            })?;
-        Ok(ErasureRequested::Accepted)
+        {
+            Ok(CodeRequest::Sent | CodeRequest::AlreadySent) => Ok(ErasureRequested::Accepted),
+            Ok(CodeRequest::Throttled { retry_after_secs }) => {
+                Err(ApiError::rate_limited(retry_after_secs))
+            }
+            Err(CodeError::NoOwner) => Err(ApiError::conflict(
+                "no_owner",
+                "the business has no owner to confirm",
+            )),
+            Err(CodeError::Db(db)) => Err(db.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "erasure code not sent");
+                Err(ApiError::unavailable(
+                    "the confirmation code could not be sent",
+                ))
+            }
+        }
     }
 
     /// Confirm an erasure with the owner's code.
@@ -304,9 +304,14 @@ impl CustomersApi {
         body: Json<ErasureConfirm>,
     ) -> Result<Done, ApiError> {
         use crate::auth::otp::OtpCheck;
+        // Another tenant's customer is a 404 before any guess is counted, so nobody can
+        // spend the codes or the guess budget of a customer not theirs.
+        customers::get(&app.pool, auth.0.tenant_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer"))?;
         let check = app
-            .otp
-            .check(&customers::erasure_code_subject(id.0), &body.code)
+            .erasure_codes
+            .check(id.0, &body.code)
             .await
             .map_err(|_| ApiError::unavailable("try again shortly"))?;
         if check != OtpCheck::Accepted {

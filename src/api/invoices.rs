@@ -19,6 +19,7 @@ use super::{
     middleware::RequestContext,
     security::BearerAuth,
 };
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     cache,
@@ -266,7 +267,7 @@ impl InvoicesApi {
         auth: BearerAuth,
         #[oai(example = "super::example_invoice_id")] id: Path<Uuid>,
     ) -> Result<Json<InvoiceView>, ApiError> {
-        if !auth.0.role.can_delete_records() {
+        if !auth.0.role.may(Action::CancelInvoice) {
             return Err(ApiError::forbidden(
                 "only owners and managers cancel invoices",
             ));

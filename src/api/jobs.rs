@@ -13,6 +13,7 @@ use super::{
     job_view::{JobStateView, JobView, preferred_wait, wait_for_job},
     security::BearerAuth,
 };
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     domain::jobs::{self, JobFilter, NewJob},
@@ -119,7 +120,7 @@ impl JobsApi {
         #[oai(example = "super::example_job_id")] id: Path<Uuid>,
         #[oai(name = "Prefer")] prefer: Header<Option<String>>,
     ) -> Result<JobAccepted, ApiError> {
-        if !auth.0.role.can_operate_jobs() {
+        if !auth.0.role.may(Action::OperateJobs) {
             return Err(ApiError::forbidden("only owners and managers retry jobs"));
         }
         let tenant = auth.0.tenant_id;
@@ -157,7 +158,7 @@ impl JobsApi {
         auth: BearerAuth,
         #[oai(example = "super::example_job_id")] id: Path<Uuid>,
     ) -> Result<Json<JobView>, ApiError> {
-        if !auth.0.role.can_operate_jobs() {
+        if !auth.0.role.may(Action::OperateJobs) {
             return Err(ApiError::forbidden("only owners and managers cancel jobs"));
         }
         let tenant = auth.0.tenant_id;

@@ -9,11 +9,14 @@
 //! does not allow; every error a handler can answer is a declared [`ApiError`] variant.
 
 mod auth;
+mod auth_guard;
 mod auth_types;
+mod body_limit;
 mod business;
 mod cursor;
 mod customer_types;
 mod customers;
+mod deadline;
 mod downloads;
 mod invoices;
 mod job_view;
@@ -190,6 +193,7 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
                 "ratelimit-reset",
             ])
     });
+    let body_limits = body_limit::BodyLimits::from_settings(&app.settings);
     let (limit_app, idem_app, ip_app, metrics) =
         (app.clone(), app.clone(), app.clone(), app.metrics.clone());
     let gate_app = app.clone();
@@ -231,6 +235,9 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
             let app = gate_app.clone();
             async move { middleware::dependency_gate(ep.as_ref(), req, &app).await }
         })
+        .around(move |ep, req| async move {
+            body_limit::limit_body(ep.as_ref(), req, body_limits).await
+        })
         .data(app)
         .data(hub)
         .with_if(cors.is_some(), cors.unwrap_or_default())
@@ -254,7 +261,8 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
         })
 }
 
-/// Binds the configured address, with native TLS when a certificate is configured.
+/// Binds the configured address, with native TLS when a certificate is configured, and
+/// the connection deadlines (`deadline`) above it.
 pub async fn bind(settings: &Settings) -> anyhow::Result<BoxAcceptor> {
     let addr = settings.listen;
     let tcp = TcpListener::bind(addr)
@@ -274,7 +282,13 @@ pub async fn bind(settings: &Settings) -> anyhow::Result<BoxAcceptor> {
     } else {
         Ok(tcp.boxed())
     };
-    acceptor.map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))
+    let deadlines = deadline::Deadlines {
+        header_read: std::time::Duration::from_secs(settings.http.header_read_timeout_secs),
+        idle: std::time::Duration::from_secs(settings.http.idle_timeout_secs),
+    };
+    acceptor
+        .map(|inner| deadline::WithDeadlines { inner, deadlines }.boxed())
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (EXECORA_LISTEN): {e}"))
 }
 
 /// The first local address of a bound acceptor.

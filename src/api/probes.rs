@@ -10,6 +10,7 @@ use super::{
     middleware::RequestContext,
     security::BearerAuth,
 };
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     domain::jobs,
@@ -36,7 +37,7 @@ impl ProbesApi {
         if !app.0.settings.probe_enabled() {
             return Err(ApiError::not_found("probe workflow"));
         }
-        if !auth.0.role.can_operate_jobs() {
+        if !auth.0.role.may(Action::OperateJobs) {
             return Err(ApiError::forbidden("only owners and managers run probes"));
         }
         let input = serde_json::to_value(&body.0).map_err(ApiError::internal)?;

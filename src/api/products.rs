@@ -10,6 +10,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     cache,
@@ -256,7 +257,7 @@ impl ProductsApi {
         auth: BearerAuth,
         #[oai(example = "super::example_product_id")] id: Path<Uuid>,
     ) -> Result<Done, ApiError> {
-        if !auth.0.role.can_delete_records() {
+        if !auth.0.role.may(Action::DeleteProduct) {
             return Err(ApiError::forbidden(
                 "only owners and managers remove products",
             ));

@@ -4,6 +4,7 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json};
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     domain::queues::{self, QueueStats},
@@ -70,7 +71,7 @@ impl QueuesApi {
     /// job records of the caller's business alone.
     #[oai(path = "/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, app: Data<&App>, auth: BearerAuth) -> Result<Json<QueueList>, ApiError> {
-        if !auth.0.role.can_operate_jobs() {
+        if !auth.0.role.may(Action::OperateJobs) {
             return Err(ApiError::forbidden(
                 "only owners and managers see the queues",
             ));

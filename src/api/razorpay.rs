@@ -19,6 +19,7 @@ use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::permissions::Action;
 use crate::{
     app::App,
     cache,
@@ -81,6 +82,11 @@ enum ReceiveError {
     /// Signed, but not a Razorpay event.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// The body is over `EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES` (4 MiB) and was refused
+    /// before it was read (`payload_too_large`; answered by the body limit, declared here
+    /// so the spec says so).
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
     /// The body has no `Content-Type` (any type is taken: the signature covers the bytes).
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
@@ -99,6 +105,7 @@ impl From<ApiError> for ReceiveError {
             ApiError::Unavailable(body, _) => Self::Unavailable(body),
             // Poem answers a missing `Content-Type` itself; declared here so the spec says so.
             ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
+            ApiError::PayloadTooLarge(body) => Self::PayloadTooLarge(body),
             // Already logged where it was made; nothing else can arise here.
             _ => Self::Internal(Json(ErrorBody::new("internal", "internal error"))),
         }
@@ -244,7 +251,7 @@ impl RazorpayApi {
         auth: BearerAuth,
         body: Json<WebhookSecretInput>,
     ) -> Result<SecretSet, ApiError> {
-        if !auth.0.role.can_configure_business() {
+        if !auth.0.role.may(Action::ConfigureBusiness) {
             return Err(ApiError::forbidden("only the owner sets payment secrets"));
         }
         let tenant = auth.0.tenant_id;
@@ -268,7 +275,7 @@ impl RazorpayApi {
         app: Data<&App>,
         auth: BearerAuth,
     ) -> Result<SecretRemoved, ApiError> {
-        if !auth.0.role.can_configure_business() {
+        if !auth.0.role.may(Action::ConfigureBusiness) {
             return Err(ApiError::forbidden("only the owner sets payment secrets"));
         }
         if !businesses::set_razorpay_webhook_secret(&app.pool, auth.0.tenant_id, None).await? {

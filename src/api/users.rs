@@ -13,6 +13,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{ApiTags, security::BearerAuth};
+use crate::auth::{permissions::Action, revocation::Revoked};
 use crate::{app::App, auth::Role, domain::users, error::ApiError};
 
 pub struct UsersApi;
@@ -118,7 +119,7 @@ impl UsersApi {
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
         body: Json<Invite>,
     ) -> Result<Invited, ApiError> {
-        if !auth.0.role.can_manage_users() {
+        if !auth.0.role.may(Action::ManageUsers) {
             return Err(ApiError::forbidden("only the owner adds users"));
         }
         if !crate::integrations::email::deliverable(&body.email) {
@@ -149,7 +150,7 @@ impl UsersApi {
         auth: BearerAuth,
         #[oai(example = "super::example_user_id")] id: Path<Uuid>,
     ) -> Result<Removed, ApiError> {
-        if !auth.0.role.can_manage_users() {
+        if !auth.0.role.may(Action::ManageUsers) {
             return Err(ApiError::forbidden("only the owner removes users"));
         }
         if id.0 == auth.0.user_id {
@@ -161,6 +162,16 @@ impl UsersApi {
         if !users::remove(&app.pool, auth.0.tenant_id, id.0).await? {
             return Err(ApiError::not_found("user"));
         }
+        // Their open sockets, on every server, close now.
+        app.revocations
+            .publish(&Revoked {
+                tenant_id: auth.0.tenant_id,
+                user_id: id.0,
+                login_id: None,
+                not_before: 0,
+                removed: true,
+            })
+            .await;
         Ok(Removed::Done)
     }
 }

@@ -184,7 +184,9 @@ pub async fn start(
 impl VoiceApi {
     /// Start a voice turn from text (JSON) or a recording (multipart). 202 with the
     /// job; follow its events over `/ws`, or send `Prefer: wait=N` for 200 with the
-    /// finished job, whose `result` holds the reply.
+    /// finished job, whose `result` holds the reply. A recording upload over
+    /// `EXECORA_VOICE_MAX_AUDIO_BYTES` (plus 64 KiB of form fields) is refused with 413
+    /// as it streams in, never buffered whole.
     #[oai(
         path = "/voice/utterances",
         method = "post",

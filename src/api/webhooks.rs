@@ -52,6 +52,11 @@ enum ReceiveError {
     /// Signed, but not a WhatsApp Cloud API batch.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// The body is over `EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES` (4 MiB) and was refused
+    /// before it was read (`payload_too_large`; answered by the body limit, declared here
+    /// so the spec says so).
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
     /// The body has no `Content-Type` (any type is taken: the signature covers the bytes).
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
@@ -70,6 +75,7 @@ impl From<ApiError> for ReceiveError {
             ApiError::Unavailable(body, _) => Self::Unavailable(body),
             // Poem answers a missing `Content-Type` itself; declared here so the spec says so.
             ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
+            ApiError::PayloadTooLarge(body) => Self::PayloadTooLarge(body),
             // Already logged where it was made; nothing else can arise here.
             _ => Self::Internal(Json(ErrorBody::new("internal", "internal error"))),
         }

@@ -7,14 +7,16 @@ pub mod jwt;
 pub mod keys;
 pub mod otp;
 pub mod passwords;
+pub mod permissions;
 pub mod ratelimit;
+pub mod revocation;
 pub mod secrets;
 pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a user may do; the permission table grows with the accounts issue.
+/// A user's role in their business; what each may do is [`permissions::TABLE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, poem_openapi::Enum)]
 #[serde(rename_all = "lowercase")]
 #[oai(rename_all = "lowercase")]
@@ -39,22 +41,6 @@ impl Role {
             Self::Manager => "manager",
             Self::Staff => "staff",
         }
-    }
-    /// Operators' actions on jobs (retry, cancel) are for owners and managers.
-    pub fn can_operate_jobs(self) -> bool {
-        matches!(self, Self::Owner | Self::Manager)
-    }
-    /// Inviting and removing users is the owner's alone.
-    pub fn can_manage_users(self) -> bool {
-        matches!(self, Self::Owner)
-    }
-    /// Business settings that carry secrets (the Razorpay webhook key): the owner's alone.
-    pub fn can_configure_business(self) -> bool {
-        matches!(self, Self::Owner)
-    }
-    /// Deleting customers and cancelling invoices: owners and managers.
-    pub fn can_delete_records(self) -> bool {
-        matches!(self, Self::Owner | Self::Manager)
     }
 }
 

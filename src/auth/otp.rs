@@ -20,6 +20,17 @@ if attempts + 1 >= tonumber(ARGV[2]) then return 'locked' end
 return 'wrong'
 "#;
 
+/// Stores a new code only when none is live (missing, or locked by wrong guesses), so
+/// asking again does not mail a second code nor reset the guess count.
+const ISSUE_UNLESS_LIVE_SCRIPT: &str = r#"
+local attempts = redis.call('HGET', KEYS[1], 'attempts')
+if attempts and tonumber(attempts) < tonumber(ARGV[2]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'code', ARGV[1], 'attempts', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"#;
+
 /// The outcome of presenting a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtpCheck {
@@ -80,6 +91,30 @@ impl OtpStore {
             .query_async::<()>(&mut conn)
             .await?;
         Ok(code)
+    }
+
+    /// A new code for `subject` unless one is live; `None` when one is (it was sent).
+    pub async fn issue_unless_live(&self, subject: &str) -> redis::RedisResult<Option<String>> {
+        let code = secrets::six_digit_code();
+        let hashed = secrets::keyed_hash(&self.key, &[subject, &code]);
+        let mut conn = self.conn.clone();
+        let stored: i64 = redis::Script::new(ISSUE_UNLESS_LIVE_SCRIPT)
+            .key(self.redis_key(subject))
+            .arg(hashed)
+            .arg(self.max_attempts)
+            .arg(self.ttl_secs)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok((stored == 1).then_some(code))
+    }
+
+    /// Drops `subject`'s code (one that could not be delivered).
+    pub async fn forget(&self, subject: &str) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("DEL")
+            .arg(self.redis_key(subject))
+            .query_async(&mut conn)
+            .await
     }
 
     pub async fn check(&self, email: &str, code: &str) -> redis::RedisResult<OtpCheck> {

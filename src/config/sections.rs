@@ -30,6 +30,8 @@ pub struct AuthSettings {
     pub refresh_grace_secs: u64,
     pub otp_ttl_secs: u64,
     pub otp_max_attempts: u32,
+    pub erasure_requests_per_hour: u64,
+    pub erasure_guesses_per_day: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +62,10 @@ pub struct HttpSettings {
     pub trusted_proxies: String,
     pub tls_cert_file: String,
     pub tls_key_file: String,
+    pub max_json_body_bytes: usize,
+    pub max_webhook_body_bytes: usize,
+    pub header_read_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
 }
 
 impl HttpSettings {

@@ -20,8 +20,8 @@ pub struct SessionOwner {
 #[derive(Debug)]
 pub enum Refresh {
     Rotated(SessionOwner),
-    /// A spent token presented again: the family is now revoked.
-    ReuseDetected,
+    /// A spent token presented again: the family (this login) is now revoked.
+    ReuseDetected(LoginRef),
     /// Unknown, revoked, expired, or the user was removed.
     Invalid,
 }
@@ -89,7 +89,11 @@ pub async fn rotate(
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            return Ok(Refresh::ReuseDetected);
+            return Ok(Refresh::ReuseDetected(LoginRef {
+                family_id: row.family_id,
+                user_id: row.user_id,
+                business_id: row.business_id,
+            }));
         }
     }
     let owner: Option<SessionOwner> = sqlx::query_as(
@@ -123,14 +127,31 @@ pub async fn rotate(
     Ok(Refresh::Rotated(owner))
 }
 
-/// Logout: revokes the family the token belongs to. Unknown tokens are ignored.
-pub async fn revoke_family(pool: &PgPool, presented: &[u8]) -> sqlx::Result<()> {
-    sqlx::query(
-        "update refresh_tokens set revoked_at = now()
-         where family_id = (select family_id from refresh_tokens where token_hash = $1) and revoked_at is null",
+/// Logout: ends the login `presented` belongs to; returns whose login it was and its id
+/// (`None` for an unknown token).
+pub async fn revoke_family(pool: &PgPool, presented: &[u8]) -> sqlx::Result<Option<LoginRef>> {
+    let login: Option<LoginRef> = sqlx::query_as(
+        "select family_id, user_id, business_id from refresh_tokens where token_hash = $1",
     )
     .bind(presented)
+    .fetch_optional(pool)
+    .await?;
+    let Some(login) = login else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
+    )
+    .bind(login.family_id)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(Some(login))
+}
+
+/// A login (refresh-token family) and whose it is.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct LoginRef {
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub business_id: Uuid,
 }

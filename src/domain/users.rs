@@ -190,13 +190,15 @@ pub async fn remove(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<bool>
 const CUTOFF: &str = "date_trunc('second', now()) + interval '1 second'";
 
 /// "Sign out everywhere": every access token issued so far and every login end.
-pub async fn revoke_all_sessions(pool: &PgPool, user: Uuid) -> sqlx::Result<()> {
+/// Returns the cut-off (Unix seconds): tokens issued before it are refused.
+pub async fn revoke_all_sessions(pool: &PgPool, user: Uuid) -> sqlx::Result<i64> {
     let mut tx = pool.begin().await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "update users set sessions_valid_after = {CUTOFF} where id = $1"
+    let cutoff: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "update users set sessions_valid_after = {CUTOFF} where id = $1
+         returning extract(epoch from sessions_valid_after)::bigint"
     )))
     .bind(user)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
         "update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
@@ -204,5 +206,6 @@ pub async fn revoke_all_sessions(pool: &PgPool, user: Uuid) -> sqlx::Result<()> 
     .bind(user)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(cutoff)
 }

@@ -15,9 +15,12 @@ use uuid::Uuid;
 use super::{
     conversation::{Conversation, CustomerRef, Pending},
     intent::{IntentKind, Language, ParsedIntent},
-    replies, rules,
+    permissions, replies, rules,
 };
-use crate::domain::invoices::InvoiceRequest;
+use crate::{
+    auth::{Role, permissions::Action},
+    domain::invoices::InvoiceRequest,
+};
 
 /// The value of a `Result<T, Outcome>`, or returns the outcome (a question to the user:
 /// which customer? how much?) from the calling handler.
@@ -59,9 +62,25 @@ impl Default for Policy {
     }
 }
 
+/// What asking for an owner's erasure code came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRequest {
+    Sent,
+    /// A code is live already (it was mailed); nothing new was sent.
+    AlreadySent,
+    /// Too many requests for this customer lately.
+    Throttled {
+        retry_after_secs: u64,
+    },
+}
+
 /// Owner codes for voice-requested erasure: sent by email, checked when spoken.
 pub trait ErasureCodes: Send + Sync {
-    fn send_code<'a>(&'a self, tenant: Uuid, customer: Uuid) -> BoxFuture<'a, Result<(), String>>;
+    fn send_code<'a>(
+        &'a self,
+        tenant: Uuid,
+        customer: Uuid,
+    ) -> BoxFuture<'a, Result<CodeRequest, String>>;
     fn check_code<'a>(
         &'a self,
         tenant: Uuid,
@@ -80,6 +99,8 @@ pub enum Status {
     /// Something is missing or ambiguous (which customer? how much?).
     NeedsInfo,
     NotUnderstood,
+    /// The speaker's role may not do this (the permission table): nothing was done.
+    NotAllowed,
     /// The user said no to a pending question.
     Declined,
     Failed,
@@ -136,6 +157,9 @@ pub struct Engine<'a> {
     pub pool: &'a PgPool,
     pub tenant: Uuid,
     pub user: Option<Uuid>,
+    /// The speaker's role as it is now (not as their token said): `None` when the user
+    /// is gone (removed), and then nothing is done.
+    pub role: Option<Role>,
     /// Unique per turn (the voice job id): the idempotency key of its writes.
     pub turn_key: String,
     pub policy: &'a Policy,
@@ -191,6 +215,9 @@ impl Engine<'_> {
             },
             Pending::ErasureCode { customer } => {
                 if let Some(code) = six_digits(transcript) {
+                    if !self.may(Action::RequestErasure) {
+                        return Ok(Some(self.refuse(IntentKind::DeleteCustomerData, conv)));
+                    }
                     return Ok(Some(
                         customers::finish_erasure(self, conv, customer, &code).await?,
                     ));
@@ -215,6 +242,13 @@ impl Engine<'_> {
         confirmed: bool,
     ) -> Result<Outcome, EngineError> {
         use IntentKind as K;
+        // Checked here, so a "haan" to a pending question is checked again: whoever
+        // confirms must be allowed too.
+        if let Some(action) = permissions::required(&parsed, conv)
+            && !self.may(action)
+        {
+            return Ok(self.refuse(parsed.intent, conv));
+        }
         match parsed.intent {
             K::AddCredit | K::RecordPayment => {
                 money::ledger_write(self, conv, parsed, confirmed).await
@@ -256,6 +290,23 @@ impl Engine<'_> {
                 replies::not_understood(conv.language),
             )),
         }
+    }
+
+    /// Whether the speaker may take `action` (a removed user may take none).
+    fn may(&self, action: Action) -> bool {
+        self.role.is_some_and(|r| r.may(action))
+    }
+
+    /// "You are not allowed", in the conversation's language; nothing is done and any
+    /// pending question is dropped.
+    fn refuse(&self, intent: IntentKind, conv: &mut Conversation) -> Outcome {
+        conv.pending = None;
+        tracing::info!(intent = intent.as_str(), "voice action refused by role");
+        Outcome::new(
+            intent,
+            Status::NotAllowed,
+            replies::not_allowed(conv.language),
+        )
     }
 
     /// Asks "pakka?" and remembers the action until the answer.

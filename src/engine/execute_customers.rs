@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Engine, EngineError, Outcome, Status, resolve};
+use super::{CodeRequest, Engine, EngineError, Outcome, Status, resolve};
 use crate::{
     domain::{
         customer_search,
@@ -243,13 +243,25 @@ pub async fn start_erasure(
         ));
     }
     let customer = or_ask!(resolve::customer(engine, conv, parsed).await?);
-    if let Err(e) = engine.erasure.send_code(engine.tenant, customer.id).await {
-        tracing::warn!(error = %e, "erasure code not sent");
-        return Ok(Outcome::new(
-            parsed.intent,
-            Status::Failed,
-            replies::unavailable(lang),
-        ));
+    match engine.erasure.send_code(engine.tenant, customer.id).await {
+        Ok(CodeRequest::Sent | CodeRequest::AlreadySent) => {}
+        Ok(CodeRequest::Throttled { .. }) => {
+            let reply = replies::either(
+                lang,
+                "Is customer ke liye bahut baar code maanga gaya hai. Thodi der baad boliye."
+                    .into(),
+                "A code was asked for this customer too often. Try again later.".into(),
+            );
+            return Ok(Outcome::new(parsed.intent, Status::Failed, reply));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "erasure code not sent");
+            return Ok(Outcome::new(
+                parsed.intent,
+                Status::Failed,
+                replies::unavailable(lang),
+            ));
+        }
     }
     let reply = replies::either(
         lang,

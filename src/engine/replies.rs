@@ -86,6 +86,15 @@ pub fn confirm_action(lang: Language, hinglish: &str, english: &str) -> String {
     )
 }
 
+/// The refusal of an action the user's role may not take (the permission table).
+pub fn not_allowed(lang: Language) -> String {
+    say(
+        lang,
+        "Maaf kijiye, aapko yeh karne ki anumati nahi hai. Owner ya manager se kahiye.".into(),
+        "Sorry, you are not allowed to do that. Ask the owner or a manager.".into(),
+    )
+}
+
 pub fn declined(lang: Language) -> String {
     say(
         lang,

@@ -25,6 +25,7 @@ use super::{
     QueueConfig, StreamError,
     ack::Acker,
     config::GROUP,
+    deferred::AckAfter,
     housekeeping::{Keeper, pending_of},
     reader::{Handoff, Reader, Shared},
     scripts,
@@ -195,8 +196,9 @@ impl<T: DeserializeOwned + Send + 'static> BackendConfig for StreamBackend<T> {
     }
 }
 
-/// Acknowledges every task its service finished successfully; a failed one is left to
-/// be reclaimed and delivered again after the lease.
+/// Acknowledges every task its service finished successfully (or, if the handler
+/// deferred it, once its [`AckAfter`] settles); a failed one is left to be reclaimed and
+/// delivered again after the lease.
 #[derive(Clone)]
 pub struct AckLayer {
     acker: Acker,
@@ -225,6 +227,8 @@ impl<S, T> Service<Task<T>> for AckService<S>
 where
     S: Service<Task<T>>,
     S::Future: Send + 'static,
+    S::Response: Send,
+    S::Error: Send,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -234,17 +238,26 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, task: Task<T>) -> Self::Future {
+    fn call(&mut self, mut task: Task<T>) -> Self::Future {
         let entry = task.ctx().data().get::<EntryId>().cloned();
+        let after = AckAfter::default();
+        task.inject_data(after.clone());
         let run = self.inner.call(task);
         let layer = self.layer.clone();
         Box::pin(async move {
             let outcome = run.await;
-            if let Some(EntryId(id)) = entry {
-                layer.shared.release(&id);
-                if outcome.is_ok() {
-                    layer.acker.ack(id);
-                }
+            let Some(EntryId(id)) = entry else {
+                return outcome;
+            };
+            // A deferred completion runs here, past the concurrency limit's slot, with the
+            // entry still held (its lease renewed) until it settles.
+            let settled = match after.take() {
+                Some(later) if outcome.is_ok() => later.await,
+                _ => outcome.is_ok(),
+            };
+            layer.shared.release(&id);
+            if settled {
+                layer.acker.ack(id);
             }
             outcome
         })

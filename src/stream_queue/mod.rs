@@ -14,7 +14,8 @@
 //!   worker over a bounded channel; its acknowledgements are batched (`XACK` + `XDEL` in
 //!   one round trip every couple of milliseconds); a timer renews the lease of every entry
 //!   it holds (`XCLAIM … JUSTID`) and reclaims entries whose worker died (`XAUTOCLAIM`)
-//!   once they sat idle for a lease; delayed entries are promoted, in bounded batches, by
+//!   once they sat idle for a lease; a handler may defer its acknowledgement to a
+//!   future of its own ([`AckAfter`]) and free its slot; delayed entries are promoted, in bounded batches, by
 //!   whichever reader's blocking read times out first at their due time.
 //!
 //! Delivery is at least once: a handler that fails, panics or dies has its entry
@@ -24,6 +25,7 @@
 mod ack;
 mod backend;
 mod config;
+mod deferred;
 mod housekeeping;
 mod producer;
 mod reader;
@@ -34,6 +36,7 @@ mod tests;
 
 pub use backend::{AckLayer, AckService, EntryId, StreamBackend};
 pub use config::QueueConfig;
+pub use deferred::AckAfter;
 pub use producer::{Producer, Push, QueueDepth};
 
 /// What can go wrong talking to the queue.

@@ -10,8 +10,10 @@
 //!   statement (group commit), each caller awaiting its own row.
 //! - [`events`] numbers, stores and publishes job events, written in batches by
 //!   `events_batch`; [`hub`] fans them out to the waiters of this process.
-//! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows.
+//! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows;
+//!   [`erasure_codes`] are the owner's codes that confirm an erasure.
 
+pub mod erasure_codes;
 pub mod events;
 mod events_batch;
 pub mod hub;

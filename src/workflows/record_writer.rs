@@ -19,7 +19,7 @@
 mod kinds;
 mod lane;
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use serde_json::Value;
 use sqlx::PgPool;
@@ -149,7 +149,18 @@ impl RecordWriter {
 
     /// Stores the last step's output and marks the job succeeded (see `jobs::succeed`).
     pub async fn succeed(&self, id: Uuid, step: &str, output: &Value) -> Result<(), WriteError> {
+        self.succeed_later(id, step, output).await?.await
+    }
+
+    /// Queues the same write as [`RecordWriter::succeed`] and returns its commit to await
+    /// later, so a worker can take its next job meanwhile. Waits only for room.
+    pub async fn succeed_later(
+        &self,
+        id: Uuid,
+        step: &str,
+        output: &Value,
+    ) -> Result<impl Future<Output = Result<(), WriteError>> + Send + 'static, WriteError> {
         let row = (id, step.to_string(), output.clone());
-        self.inner.succeed.call(row, None).await
+        self.inner.succeed.submit(row, None).await
     }
 }

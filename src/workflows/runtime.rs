@@ -7,7 +7,7 @@
 //! claimed, not when apalis acks it, so a job whose attempt kills the worker process
 //! still runs out of attempts instead of looping forever.
 
-use std::{collections::HashMap, sync::Arc, time::Instant};
+use std::{collections::HashMap, future::Future, sync::Arc, time::Instant};
 
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -16,11 +16,13 @@ use tracing::{Instrument, Span};
 use super::{
     JobEnvelope,
     queue::JobQueue,
+    record_writer::WriteError,
     registry::{StepContext, StepDeps, StepError, StepFn, WorkflowCode},
     spec::{StepSpec, WorkflowSpecs},
 };
 use crate::{
     domain::jobs::{self, AfterFailure, AttemptError, JobRecord},
+    stream_queue::AckAfter,
     telemetry::{
         errors::{self, JobEnd, JobFailure},
         otel,
@@ -53,7 +55,16 @@ impl Runtime {
 
     /// Runs one delivery. Errors returned here are infrastructure failures (Postgres
     /// unreachable); apalis then redelivers the same delivery later.
-    pub async fn execute(&self, envelope: &JobEnvelope) -> anyhow::Result<()> {
+    ///
+    /// With `ack` (the worker's middleware), a job whose last step succeeded hands the
+    /// commit of `succeeded` and what follows it to the acknowledgement and returns, so
+    /// the worker's slot is free while the record commits; without it, that is awaited
+    /// here.
+    pub async fn execute(
+        self: &Arc<Self>,
+        envelope: &JobEnvelope,
+        ack: Option<AckAfter>,
+    ) -> anyhow::Result<()> {
         let writer = self.queue.writer();
         let Some(job) = writer.claim(envelope.job_id, envelope.delivery).await? else {
             tracing::debug!(job_id = %envelope.job_id, delivery = envelope.delivery, "stale or finished delivery ignored");
@@ -75,10 +86,10 @@ impl Runtime {
             trace_id = tracing::field::Empty,
         );
         otel::continue_trace(&span, job.traceparent.as_deref());
-        self.run(job).instrument(span).await
+        self.run(job, ack).instrument(span).await
     }
 
-    async fn run(&self, job: JobRecord) -> anyhow::Result<()> {
+    async fn run(self: &Arc<Self>, job: JobRecord, ack: Option<AckAfter>) -> anyhow::Result<()> {
         // Transitions go through the group-commit writer; each await is this job's commit.
         let writer = self.queue.writer();
         let (Some(spec), Some(code)) = (
@@ -123,22 +134,16 @@ impl Runtime {
             };
             match self.run_step(&job.workflow, step_spec, *step_fn, ctx).await {
                 Ok(output) if index == last => {
-                    writer.succeed(job.id, name, &output).await?;
-                    self.announce(
-                        &job,
-                        "step.succeeded",
-                        json!({ "step": name, "output": output }),
-                    )
-                    .await;
-                    self.deps
-                        .metrics
-                        .jobs_succeeded
-                        .with_label_values(&[&job.workflow])
-                        .inc();
-                    // One line per finished job: its span's ids make it the thread to pull.
-                    tracing::info!(attempts = job.attempts, "job succeeded");
-                    self.announce(&job, "succeeded", json!({ "result": output }))
-                        .await;
+                    let committed = writer.succeed_later(job.id, name, &output).await?;
+                    let finish = self
+                        .clone()
+                        .succeeded(job, name, output, committed)
+                        .in_current_span();
+                    match ack {
+                        Some(ack) => ack.defer(finish),
+                        None if finish.await => {}
+                        None => anyhow::bail!("the job's success could not be recorded"),
+                    }
                     return Ok(());
                 }
                 Ok(output) => {
@@ -165,6 +170,38 @@ impl Runtime {
         // Unreachable: the last step's success finishes the job in the same statement.
         tracing::error!(step_index = job.step_index, "running job had no step left");
         Ok(())
+    }
+
+    /// After the last step: awaits the commit of `succeeded`, then announces and counts
+    /// it. `false` when the commit failed; the delivery then comes again after its lease
+    /// and finds the step's output missing or the job already finished.
+    async fn succeeded(
+        self: Arc<Self>,
+        job: JobRecord,
+        step: &'static str,
+        output: Value,
+        committed: impl Future<Output = Result<(), WriteError>>,
+    ) -> bool {
+        if let Err(e) = committed.await {
+            tracing::error!(error = %e, "the job's success could not be recorded; it will be delivered again");
+            return false;
+        }
+        self.announce(
+            &job,
+            "step.succeeded",
+            json!({ "step": step, "output": output }),
+        )
+        .await;
+        self.deps
+            .metrics
+            .jobs_succeeded
+            .with_label_values(&[&job.workflow])
+            .inc();
+        // One line per finished job: its span's ids make it the thread to pull.
+        tracing::info!(attempts = job.attempts, "job succeeded");
+        self.announce(&job, "succeeded", json!({ "result": output }))
+            .await;
+        true
     }
 
     async fn run_step(

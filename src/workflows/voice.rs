@@ -255,6 +255,8 @@ fn execute(ctx: StepContext) -> StepFuture {
             .acquire()
             .await
             .map_err(|e| StepError::Transient(e.to_string()))?;
+        // Before the session's lock is taken, so the lock is held no longer for it.
+        let role = speaker_role(&ctx).await?;
         let mut tx = ctx.deps.pool.begin().await?;
         let state =
             conversations::lock(&mut tx, ctx.tenant_id, &input.session_id, ctx.user_id).await?;
@@ -263,6 +265,7 @@ fn execute(ctx: StepContext) -> StepFuture {
             pool: &ctx.deps.pool,
             tenant: ctx.tenant_id,
             user: ctx.user_id,
+            role,
             turn_key: format!("voice:{}", ctx.job_id),
             policy: &voice.policy,
             erasure: voice.codes.as_ref(),
@@ -304,6 +307,16 @@ fn execute(ctx: StepContext) -> StepFuture {
                   "data": outcome.data, "language": conv.language, "job_id": follow_up_job}),
         )
     })
+}
+
+/// The speaker's role now, from the database: a token's role may be stale (the owner
+/// changed it, or removed the user) and the turn may have waited in the queue.
+async fn speaker_role(ctx: &StepContext) -> Result<Option<crate::auth::Role>, StepError> {
+    let Some(user) = ctx.user_id else {
+        return Ok(None);
+    };
+    let found = crate::domain::users::get(&ctx.deps.pool, ctx.tenant_id, user).await?;
+    Ok(found.map(|u| u.role()))
 }
 
 /// Starts the invoice job a turn asked for, under an id derived from the voice job.

@@ -1,5 +1,6 @@
 //! What the voice workflow needs besides the engine: the providers, the staging of
-//! uploaded audio until the `store` step persists it, and owner codes for erasure.
+//! uploaded audio until the `store` step persists it (owner codes for erasure are in
+//! `erasure_codes`).
 //!
 //! Audio is staged in Redis (one key per job, one hour) rather than written to S3 on
 //! the request path: the socket or HTTP request answers as soon as the job is accepted,
@@ -7,17 +8,13 @@
 
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use redis::{AsyncCommands, aio::ConnectionManager};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::queue::JobQueue;
 use crate::{
-    auth::otp::{OtpCheck, OtpStore},
-    domain::{customers, users},
     engine::execute::{ErasureCodes, Policy},
-    integrations::{email::Mailer, voice_providers::VoiceProviders},
+    integrations::voice_providers::VoiceProviders,
 };
 
 /// How long uploaded audio waits in Redis for the `store` step.
@@ -78,57 +75,6 @@ impl VoiceDeps {
     /// room for the other workflows and the API.
     pub fn execute_limit(max_connections: u32) -> usize {
         (max_connections as usize / 3).max(1)
-    }
-}
-
-/// Erasure codes emailed to the business owner (the same codes the REST erasure
-/// request uses, so either path can confirm).
-pub struct OwnerCodes {
-    pub pool: PgPool,
-    pub otp: OtpStore,
-    pub mailer: Mailer,
-    pub ttl_minutes: u64,
-}
-
-impl ErasureCodes for OwnerCodes {
-    fn send_code<'a>(&'a self, tenant: Uuid, customer: Uuid) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            let owner = users::list(&self.pool, tenant)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|u| u.role == "owner")
-                .ok_or("the business has no owner")?;
-            let code = self
-                .otp
-                .issue(&customers::erasure_code_subject(customer))
-                .await
-                .map_err(|e| e.to_string())?;
-            let text = format!(
-                "Someone asked by voice to erase a customer's personal data in Execora.\n\nTo confirm, say this code: {code}\n\nIt expires in {} minutes. If you did not expect this, ignore it.\n",
-                self.ttl_minutes
-            );
-            self.mailer
-                .send(&owner.email, "Confirm a customer erasure", text)
-                .await
-                .map_err(|e| e.to_string())
-        })
-    }
-
-    fn check_code<'a>(
-        &'a self,
-        _tenant: Uuid,
-        customer: Uuid,
-        code: &'a str,
-    ) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move {
-            let check = self
-                .otp
-                .check(&customers::erasure_code_subject(customer), code)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(check == OtpCheck::Accepted)
-        })
     }
 }
 

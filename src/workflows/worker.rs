@@ -19,11 +19,19 @@ use super::{
     restart::{AfterDelay, RestartPolicy},
     runtime::Runtime,
 };
-use crate::{config::Settings, stream_queue::StreamBackend};
+use crate::{
+    config::Settings,
+    stream_queue::{AckAfter, StreamBackend},
+};
 
 /// The apalis handler: run the delivery; only infrastructure errors reach apalis.
-async fn handle(envelope: JobEnvelope, runtime: Data<Arc<Runtime>>) -> Result<(), BoxDynError> {
-    runtime.execute(&envelope).await.map_err(|e| {
+async fn handle(
+    envelope: JobEnvelope,
+    runtime: Data<Arc<Runtime>>,
+    ack: Data<AckAfter>,
+) -> Result<(), BoxDynError> {
+    let ack = Some(ack.0);
+    runtime.execute(&envelope, ack).await.map_err(|e| {
         tracing::error!(job_id = %envelope.job_id, error = %format!("{e:#}"), "job delivery failed; it will be delivered again");
         BoxDynError::from(format!("{e:#}"))
     })

@@ -68,7 +68,13 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
             .find_map(|pair| pair.strip_prefix("ticket="))
             .map(str::to_string)
     })?;
-    app.tickets.redeem(&ticket).await.ok().flatten()
+    let p = app.tickets.redeem(&ticket).await.ok().flatten()?;
+    // The ticket outlives nothing: a user removed or signed out everywhere after it was
+    // minted is refused like their token would be.
+    users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+        .await
+        .unwrap_or(false)
+        .then_some(p)
 }
 
 /// Browsers send `Origin`; it must be one we allow (anti cross-site WebSocket hijacking).

@@ -32,7 +32,7 @@ use crate::{
         voice::{self, Utterance},
     },
     app::App,
-    auth::Principal,
+    auth::{Principal, permissions::Action, revocation::Notice},
     domain::{jobs, users},
     error::api_error_parts,
     telemetry::otel,
@@ -71,6 +71,7 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
     let mut events = hub.subscribe(principal.tenant_id);
     let mut closing = hub.closing();
     let mut resubscribed = hub.resubscribed();
+    let mut revocations = app.revocations.subscribe();
     let (mut sink, mut stream) = socket.split();
     app.metrics.ws_sessions.inc();
     let mut session = Session {
@@ -104,6 +105,13 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
                 Err(RecvError::Closed) => break,
             },
             Ok(()) = resubscribed.changed() => session.catch_up_all().await,
+            notice = revocations.recv() => {
+                if session.revoked(notice).await {
+                    let _ = sink.send(Message::Close(Some((CloseCode::from(CLOSE_UNAUTHENTICATED), "session revoked".into())))).await;
+                    break;
+                }
+                vec![]
+            }
             _ = &mut expiry => {
                 let _ = sink.send(Message::Close(Some((CloseCode::from(CLOSE_UNAUTHENTICATED), "token expired".into())))).await;
                 break;
@@ -167,7 +175,7 @@ impl Session {
                 self.followed.unfollow(job_id);
                 vec![encode(&ServerMessage::Unsubscribed { job_id })]
             }
-            ClientMessage::Watch if !self.principal.role.can_operate_jobs() => {
+            ClientMessage::Watch if !self.principal.role.may(Action::OperateJobs) => {
                 vec![error(
                     "forbidden",
                     "only owners and managers watch every job",
@@ -281,6 +289,23 @@ impl Session {
                 let (code, message) = api_error_parts(e);
                 vec![error(&code, &message)]
             }
+        }
+    }
+
+    /// Whether a revocation notice ends this session. When notices may have been missed
+    /// (a resubscription, or this session lagged), Postgres decides.
+    async fn revoked(&self, notice: Result<Notice, RecvError>) -> bool {
+        let p = &self.principal;
+        match notice {
+            Ok(Notice::Revoked(r)) => r.ends(p),
+            Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
+                // A failed check keeps the session: expiry still ends it.
+                users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at)
+                    .await
+                    .is_ok_and(|valid| !valid)
+            }
+            // Cannot happen: the sender lives in `self.app`, as long as the session.
+            Err(RecvError::Closed) => false,
         }
     }
 

@@ -83,6 +83,17 @@ impl<K: Kind> Lane<K> {
         row: K::Row,
         max_wait: Option<Duration>,
     ) -> Result<K::Answer, WriteError> {
+        self.submit(row, max_wait).await?.await
+    }
+
+    /// Queues a request (waiting for room as [`Lane::call`] does) and returns its answer
+    /// to await later: the request is written whether or not anyone awaits it.
+    pub(super) async fn submit(
+        &self,
+        row: K::Row,
+        max_wait: Option<Duration>,
+    ) -> Result<impl Future<Output = Result<K::Answer, WriteError>> + Send + 'static, WriteError>
+    {
         let (reply, answer) = oneshot::channel();
         let request = Request { row, reply };
         match max_wait {
@@ -101,7 +112,7 @@ impl<K: Kind> Lane<K> {
                 })?,
         }
         // Once queued, the request is written even if this caller goes away.
-        answer.await.map_err(|_| WriteError::Stopped)?
+        Ok(async move { answer.await.map_err(|_| WriteError::Stopped)? })
     }
 }
 

@@ -10,13 +10,18 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Producer, Push, QueueConfig, StreamBackend};
+use super::{AckAfter, Producer, Push, QueueConfig, StreamBackend};
+
+mod deferred;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Job {
     n: u64,
     sleep_ms: u64,
     fail: bool,
+    /// Acknowledge through [`AckAfter`] once the test opens the gate (see `deferred`).
+    #[serde(default)]
+    defer: bool,
 }
 
 impl Job {
@@ -25,6 +30,7 @@ impl Job {
             n,
             sleep_ms: 0,
             fail: false,
+            defer: false,
         }
     }
 }
@@ -32,16 +38,31 @@ impl Job {
 /// What a handler saw: the job's number and the attempt apalis reported.
 type Seen = mpsc::UnboundedSender<(u64, usize)>;
 
-async fn handler(job: Job, seen: Data<Seen>, attempt: Attempt) -> Result<(), BoxDynError> {
+async fn handler(
+    job: Job,
+    seen: Data<Seen>,
+    gate: Data<Gate>,
+    ack: Data<AckAfter>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
     if job.sleep_ms > 0 {
         tokio::time::sleep(Duration::from_millis(job.sleep_ms)).await;
     }
     let _ = seen.send((job.n, attempt.current()));
+    if job.defer {
+        // Settles as asked once the gate opens: `fail` then means "do not acknowledge".
+        let mut gate = gate.0.clone();
+        ack.defer(async move { gate.wait_for(|open| *open).await.is_ok() && !job.fail });
+        return Ok(());
+    }
     if job.fail {
         return Err("asked to fail".into());
     }
     Ok(())
 }
+
+/// Opened by a test to let deferred acknowledgements settle.
+type Gate = tokio::sync::watch::Receiver<bool>;
 
 struct Fixture {
     client: redis::Client,
@@ -61,9 +82,10 @@ async fn fixture() -> Fixture {
     Fixture { client, conn, cfg }
 }
 
-/// A running worker: its receiver of handled jobs and its stop switch.
+/// A running worker: its receiver of handled jobs, its gate and its stop switch.
 struct Running {
     seen: mpsc::UnboundedReceiver<(u64, usize)>,
+    gate: tokio::sync::watch::Sender<bool>,
     stop: oneshot::Sender<()>,
     done: tokio::task::JoinHandle<()>,
 }
@@ -90,6 +112,7 @@ impl Running {
 
 fn start(f: &Fixture, cfg: QueueConfig, concurrency: usize) -> Running {
     let (tx, seen) = mpsc::unbounded_channel();
+    let (gate, gate_rx) = tokio::sync::watch::channel(false);
     let (stop, stopped) = oneshot::channel::<()>();
     let (client, conn) = (f.client.clone(), f.conn.clone());
     let done = tokio::spawn(async move {
@@ -104,6 +127,7 @@ fn start(f: &Fixture, cfg: QueueConfig, concurrency: usize) -> Running {
                     .concurrency(concurrency)
                     .catch_panic()
                     .data(tx.clone())
+                    .data(gate_rx.clone())
                     .parallelize(tokio::spawn)
                     .build(handler)
             })
@@ -115,7 +139,12 @@ fn start(f: &Fixture, cfg: QueueConfig, concurrency: usize) -> Running {
             .await
             .unwrap();
     });
-    Running { seen, stop, done }
+    Running {
+        seen,
+        gate,
+        stop,
+        done,
+    }
 }
 
 fn pushes(range: std::ops::Range<u64>, delay: Duration) -> Vec<Push> {
@@ -286,7 +315,7 @@ async fn a_job_longer_than_the_lease_is_not_taken_while_its_worker_lives() {
     let slow = Job {
         n: 7,
         sleep_ms: 2500,
-        fail: false,
+        ..Job::quick(7)
     };
     producer.push("slow", &slow, Duration::ZERO).await.unwrap();
     let mut a = start(&f, f.cfg.clone(), 1);
@@ -314,8 +343,8 @@ async fn a_failed_job_is_delivered_again_after_its_lease() {
     let producer = Producer::new(f.conn.clone(), f.cfg.clone());
     let failing = Job {
         n: 3,
-        sleep_ms: 0,
         fail: true,
+        ..Job::quick(3)
     };
     producer
         .push("failing", &failing, Duration::ZERO)
@@ -336,9 +365,8 @@ async fn closing_hands_unstarted_entries_back_to_the_queue() {
             Push::new(
                 &format!("j{n}"),
                 &Job {
-                    n,
                     sleep_ms: 300,
-                    fail: false,
+                    ..Job::quick(n)
                 },
                 Duration::ZERO,
             )

@@ -1,0 +1,181 @@
+//! Revocations pushed to every server: "user X (or login Y) ends now".
+//!
+//! Postgres stays the truth (`users.removed_at`, `sessions_valid_after`, revoked refresh
+//! tokens); this is the push that tells every process at once, so open WebSockets close
+//! within moments of a removal or a sign-out everywhere instead of at token expiry. Each
+//! server holds one Redis subscription on `{namespace}:revocations` and re-broadcasts
+//! each notice in-process; sessions decide with [`Revoked::ends`]. A process that was
+//! cut off from Redis cannot know what it missed, so after every (re)subscription it
+//! broadcasts [`Notice::Resync`] and listeners re-check Postgres.
+//!
+//! The message names the login too, so an in-process revocation cache (issue 18) can be
+//! kept by the same push.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::Principal;
+
+/// Notices buffered for a slow listener; one that lags re-checks Postgres instead.
+const BUFFER: usize = 256;
+
+/// One revocation, as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    /// The login (refresh-token family) ended, when only one was; `None` = all of them.
+    pub login_id: Option<Uuid>,
+    /// Access tokens issued before this (Unix seconds) are refused; 0 when only one
+    /// login ended (access tokens do not name their login yet).
+    pub not_before: i64,
+    /// The user is gone: every token of theirs is refused, whenever issued.
+    pub removed: bool,
+}
+
+impl Revoked {
+    /// One login (`login_id`) of a user ended: logout, or refresh-token reuse.
+    pub fn login(tenant_id: Uuid, user_id: Uuid, login_id: Uuid) -> Self {
+        Self {
+            tenant_id,
+            user_id,
+            login_id: Some(login_id),
+            not_before: 0,
+            removed: false,
+        }
+    }
+
+    /// Whether a session proved by `p` must end.
+    pub fn ends(&self, p: &Principal) -> bool {
+        (self.tenant_id, self.user_id) == (p.tenant_id, p.user_id)
+            && (self.removed || p.issued_at < self.not_before)
+    }
+}
+
+/// What listeners receive.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    Revoked(Arc<Revoked>),
+    /// Notices may have been missed (the subscription was re-established): re-check.
+    Resync,
+}
+
+/// Publishes revocations and fans received ones out to this process. Cheap to clone.
+#[derive(Clone)]
+pub struct Revocations {
+    conn: ConnectionManager,
+    channel: String,
+    local: broadcast::Sender<Notice>,
+}
+
+impl Revocations {
+    pub fn new(conn: ConnectionManager, namespace: &str) -> Self {
+        Self {
+            conn,
+            channel: format!("{namespace}:revocations"),
+            local: broadcast::channel(BUFFER).0,
+        }
+    }
+
+    /// Tells every server. A failure is logged, not returned: the revocation itself is
+    /// already committed, and sessions also re-check on expiry and on every re-auth.
+    pub async fn publish(&self, revoked: &Revoked) {
+        let Ok(payload) = serde_json::to_string(revoked) else {
+            return;
+        };
+        let mut conn = self.conn.clone();
+        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(&self.channel)
+            .arg(payload)
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "revocation not published");
+        }
+    }
+
+    /// Notices from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.local.subscribe()
+    }
+
+    /// Starts this process's subscription (servers only), reconnecting with backoff.
+    pub fn start(&self, client: redis::Client) {
+        let this = self.clone();
+        tokio::spawn(async move { this.pump(client).await });
+    }
+
+    async fn pump(self, client: redis::Client) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match client.get_async_pubsub().await {
+                Ok(mut pubsub) => match pubsub.subscribe(&self.channel).await {
+                    Ok(()) => {
+                        backoff = Duration::from_millis(100);
+                        // Whatever was published while we were not listening is lost.
+                        let _ = self.local.send(Notice::Resync);
+                        let mut messages = pubsub.on_message();
+                        while let Some(msg) = messages.next().await {
+                            let Ok(payload) = msg.get_payload::<String>() else {
+                                continue;
+                            };
+                            if let Ok(r) = serde_json::from_str::<Revoked>(&payload) {
+                                // Fails only when no session listens: nothing to end.
+                                let _ = self.local.send(Notice::Revoked(Arc::new(r)));
+                            }
+                        }
+                        tracing::warn!("revocation subscription ended; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "revocation subscribe failed"),
+                },
+                Err(e) => tracing::warn!(error = %e, "revocation subscription connect failed"),
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    fn principal(issued_at: i64) -> Principal {
+        Principal {
+            tenant_id: Uuid::from_u128(1),
+            user_id: Uuid::from_u128(2),
+            role: Role::Staff,
+            expires_at: issued_at + 900,
+            issued_at,
+        }
+    }
+
+    #[test]
+    fn a_revocation_ends_older_sessions_of_its_user_only() {
+        let r = Revoked {
+            tenant_id: Uuid::from_u128(1),
+            user_id: Uuid::from_u128(2),
+            login_id: None,
+            not_before: 1_000,
+            removed: false,
+        };
+        assert!(r.ends(&principal(999)));
+        assert!(
+            !r.ends(&principal(1_000)),
+            "a token issued after sign-out lives"
+        );
+        let other = Principal {
+            user_id: Uuid::from_u128(3),
+            ..principal(0)
+        };
+        assert!(!r.ends(&other));
+        let removed = Revoked { removed: true, ..r };
+        assert!(removed.ends(&principal(5_000)));
+    }
+}
