@@ -31,6 +31,7 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod health;
 pub mod integrations;
 pub mod operator;
 pub mod render;
