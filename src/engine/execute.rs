@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     conversation::{Conversation, CustomerRef, Pending},
-    intent::{IntentKind, Language, ParsedIntent},
+    intent::{IntentKind, ParsedIntent},
     replies, rules,
 };
 use crate::domain::invoices::InvoiceRequest;
@@ -240,10 +240,15 @@ impl Engine<'_> {
             }
             K::CheckStock | K::UpdateStock => shop::stock(self, conv, &parsed).await,
             K::SwitchLanguage => {
-                conv.language = parsed.entities.language.unwrap_or(match conv.language {
-                    Language::Hinglish => Language::English,
-                    Language::English => Language::Hinglish,
-                });
+                // No language we speak was named ("Marathi mein bolo"): say which we do.
+                let Some(language) = parsed.entities.language else {
+                    return Ok(Outcome::new(
+                        parsed.intent,
+                        Status::NeedsInfo,
+                        replies::languages_spoken(conv.language),
+                    ));
+                };
+                conv.language = language;
                 Ok(Outcome::done(
                     parsed.intent,
                     replies::language_switched(conv.language),

@@ -170,6 +170,15 @@ pub fn language_switched(lang: Language) -> String {
     )
 }
 
+/// The answer to a language we do not speak, in the language of the session.
+pub fn languages_spoken(lang: Language) -> String {
+    say(
+        lang,
+        "Main Hinglish aur English mein baat kar sakta hoon. Kaunsi bhasha chahiye?".into(),
+        "I can speak Hinglish and English. Which would you like?".into(),
+    )
+}
+
 pub fn unavailable(lang: Language) -> String {
     say(
         lang,

@@ -8,7 +8,7 @@
 //! named customer) settle the rest.
 
 use super::cues::*;
-use super::lexicon::{has_any, has_phrase, mode, unit};
+use super::lexicon::{has_any, has_phrase, is_time_word, mode, unit};
 use super::normalize::Tok;
 use crate::engine::intent::{IntentKind, Language};
 
@@ -21,16 +21,18 @@ pub(super) struct Facts {
     pub amount: bool,
     /// A named or pointed-at customer.
     pub who: bool,
+    /// A customer named (not only pointed at with "uska").
+    pub named: bool,
 }
 
 pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     use IntentKind as K;
     let any = |w: &[&str]| has_any(t, w);
-    if language(t).is_some() {
+    if language(t).is_some() || other_language(t) {
         return K::SwitchLanguage;
     }
-    if any(REMINDER) {
-        return if any(CANCEL) || any(&["mat"]) {
+    if any(REMINDER) || messages_later(t) {
+        return if any(CANCEL) || any(&["mat", "nahi", "nahin"]) {
             K::CancelReminder
         } else if any(LIST) && !f.amount {
             K::ListReminders
@@ -44,8 +46,12 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if any(BILL) {
         return invoice_kind(t, f);
     }
-    if f.contact || (any(FIELDS) && any(UPDATE)) {
+    if f.contact || (any(FIELDS) && any(UPDATE) && !any(QUERY)) {
         return K::UpdateCustomer;
+    }
+    // "Salim ka pata kya hai": a question about a field is a question about the customer.
+    if any(FIELDS) && any(QUERY) && f.named {
+        return K::CustomerInfo;
     }
     if any(DELETE) && any(DATA) {
         return K::DeleteCustomerData;
@@ -56,11 +62,20 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if any(DISCOUNT) || (any(&["kam"]) && !any(STOCK)) {
         return K::AddDiscount;
     }
-    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items) {
+    let money_words = any(CREDIT) || any(BALANCE) || any(PAY);
+    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items && !money_words) {
         return K::ConfirmInvoice;
     }
     if daily(t) {
         return K::DailySummary;
+    }
+    // "Ramesh ke naam 10 anda aur 1 bread": items for a named customer are a new bill
+    // ("aur" there joins items; it does not add to a draft).
+    let adds = t
+        .iter()
+        .any(|w| w.text != "aur" && ADD_ITEMS.contains(&w.text.as_str()));
+    if f.items && f.named && !adds && !any(CREDIT) && !any(PAY) && !any(STOCK) {
+        return K::CreateInvoice;
     }
     if let Some(k) = stock(t) {
         return k;
@@ -84,13 +99,13 @@ fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
         K::ToggleGst
     } else if any(DISCOUNT) && !f.items {
         K::AddDiscount
-    } else if any(CANCEL) {
+    } else if any(CANCEL) || (!f.items && any(&["mat", "nahi", "nahin"])) {
         K::CancelInvoice
     } else if any(SEND) {
         K::SendInvoice
-    } else if any(CONFIRM) {
+    } else if any(CONFIRM) || (!f.items && any(&["theek", "thik", "issue", "sahi", "save"])) {
         K::ConfirmInvoice
-    } else if !f.items && any(SHOW) {
+    } else if !f.items && (any(SHOW) || any(&["kya", "what", "sunao", "padh", "read"])) {
         K::ShowPendingInvoice
     } else {
         K::CreateInvoice
@@ -111,9 +126,12 @@ fn creates_customer(t: &[Tok]) -> bool {
 }
 
 fn daily(t: &[Tok]) -> bool {
-    (has_any(t, TODAY) && has_any(t, DAY_NOUNS))
+    let today_total = has_any(t, &["total", "kamaya", "kamai", "made", "make", "business"]);
+    (has_any(t, TODAY) && (has_any(t, DAY_NOUNS) || today_total))
         || has_phrase(t, "daily summary")
         || has_phrase(t, "day summary")
+        || has_phrase(t, "end of day")
+        || has_phrase(t, "din bhar")
 }
 
 fn stock(t: &[Tok]) -> Option<IntentKind> {
@@ -126,7 +144,9 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
     if any(ARRIVE) && unit_said && !mode_said {
         return Some(IntentKind::UpdateStock);
     }
-    (any(STOCK) || any(LEFT)).then_some(IntentKind::CheckStock)
+    // "1000 ka maal udhaar le gaya" is about money, not what is on the shelf.
+    let money = any(CREDIT) || any(BALANCE) || any(PAY_STRONG);
+    ((any(STOCK) || any(LEFT)) && !money).then_some(IntentKind::CheckStock)
 }
 
 fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
@@ -137,19 +157,32 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     let pay = any(PAY) || has_phrase(t, "aa gaye") || has_phrase(t, "aa gayi") || paid_by_mode;
     let credit = any(CREDIT) || (any(&["credit"]) && !any(&["card"]));
     let asks = any(QUERY);
+    // "kis kis ka baaki", "kaun kaun udhaar mein", "who has not paid": about everyone.
+    let who_all = has_phrase(t, "kis kis")
+        || has_phrase(t, "kaun kaun")
+        || any(&[
+            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka",
+        ]);
+    if who_all && !f.named && (pay || credit || any(BALANCE)) {
+        return Some(K::ListBalances);
+    }
     if pay && (any(PAY_STRONG) || !credit) && (f.amount || !asks) {
         return Some(K::RecordPayment);
     }
-    if credit && (f.amount || !asks) && !any(BALANCE) {
+    // "Ramesh ka 500 baaki likho": an amount said with no question is new credit even
+    // beside a balance word.
+    if credit && ((f.amount && !asks) || (!asks && !any(BALANCE) && !any(TOTAL))) {
         return Some(K::AddCredit);
     }
-    let about_money = any(BALANCE) || (credit && asks) || (asks && any(&["paisa", "paise"]));
+    let about_money = any(BALANCE)
+        || (credit && (asks || any(TOTAL)))
+        || (asks && any(&["paisa", "paise", "upar"]));
     if !about_money {
         return None;
     }
-    Some(if any(TOTAL) {
+    Some(if any(TOTAL) && !f.named {
         K::TotalPending
-    } else if any(EVERYONE) {
+    } else if any(EVERYONE) || (who_all && !f.named) {
         K::ListBalances
     } else if f.who || any(&["balance"]) {
         K::CheckBalance
@@ -170,6 +203,44 @@ pub(super) fn language(t: &[Tok]) -> Option<Language> {
         "bhasha", "switch", "reply", "jawab", "use",
     ];
     has_any(t, &cue).then_some(lang)
+}
+
+/// "Ramesh ko kal message bhejo paise ke liye": a message at a time is a reminder.
+fn messages_later(t: &[Tok]) -> bool {
+    has_any(t, &["message", "msg", "sms", "ping"]) && t.iter().any(|w| is_time_word(&w.text))
+}
+
+/// A language we do not speak, asked for ("Marathi mein bolo", "can you talk in Tamil"):
+/// the engine answers with the languages it does speak.
+fn other_language(t: &[Tok]) -> bool {
+    let named = has_any(
+        t,
+        &[
+            "marathi",
+            "gujarati",
+            "tamil",
+            "telugu",
+            "bengali",
+            "bangla",
+            "kannada",
+            "malayalam",
+            "punjabi",
+            "urdu",
+            "odia",
+            "oriya",
+            "assamese",
+            "bhojpuri",
+            "french",
+            "spanish",
+            "arabic",
+        ],
+    );
+    let cue = [
+        "mein", "me", "main", "in", "bolo", "bol", "bolte", "boliye", "speak", "talk", "baat",
+        "language", "bhasha", "switch", "reply", "jawab", "lo", "samajh", "aati", "aata", "vich",
+        "gal",
+    ];
+    named && (has_any(t, &cue) || t.len() <= 3)
 }
 
 /// `Some(false)` for "bina GST", `Some(true)` for "GST lagao" (or GST named alone with a bill).

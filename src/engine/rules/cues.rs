@@ -13,6 +13,7 @@ pub(super) const BILL: &[&str] = &[
 pub(super) const CANCEL: &[&str] = &[
     "cancel", "radd", "hatao", "hata", "delete", "remove", "band", "khatam", "mitao", "stop",
     "discard", "rok", "roko",
+    "scrap", "forget",
 ];
 #[rustfmt::skip]
 pub(super) const SEND: &[&str] = &[
@@ -35,10 +36,12 @@ pub(super) const GST_OFF: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const DISCOUNT: &[&str] = &[
     "discount", "chhoot", "chhut", "chut", "concession", "rebate",
+    "off",
 ];
 #[rustfmt::skip]
 pub(super) const REMINDER: &[&str] = &[
     "reminder", "reminders", "remind", "yaad",
+    "reminding",
 ];
 #[rustfmt::skip]
 pub(super) const LIST: &[&str] = &[
@@ -56,11 +59,13 @@ pub(super) const UPDATE: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const DELETE: &[&str] = &[
     "delete", "hatao", "hata", "mitao", "mita", "remove", "erase", "saaf", "clear",
+    "forget",
 ];
 #[rustfmt::skip]
 pub(super) const DATA: &[&str] = &[
     "data", "record", "records", "details", "detail", "khata", "account", "customer", "jankari",
     "info", "profile",
+    "everything", "list",
 ];
 #[rustfmt::skip]
 pub(super) const TODAY: &[&str] = &[
@@ -70,10 +75,12 @@ pub(super) const TODAY: &[&str] = &[
 pub(super) const DAY_NOUNS: &[&str] = &[
     "hisaab", "hisab", "summary", "bikri", "sale", "sales", "kamai", "collection", "report",
     "business", "dhandha", "galla", "becha", "bika", "earning", "earnings",
+    "dukaan", "dukan", "galle", "kamaya", "bechi", "bike", "dhandha",
 ];
 #[rustfmt::skip]
 pub(super) const STOCK: &[&str] = &[
     "stock", "maal", "inventory", "godown",
+    "supplier",
 ];
 #[rustfmt::skip]
 pub(super) const STOCK_CHANGE: &[&str] = &[
@@ -87,26 +94,32 @@ pub(super) const LEFT: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const ARRIVE: &[&str] = &[
     "aaya", "aayi", "aaye", "aa", "arrived", "received", "aagaya",
+    "utra", "utre", "utri", "delivered",
 ];
 #[rustfmt::skip]
 pub(super) const ADD_ITEMS: &[&str] = &[
     "jodo", "jod", "add", "daalo", "dalo", "daal", "dal", "aur", "also", "plus", "include", "more",
     "bhi",
+    "extra",
 ];
 #[rustfmt::skip]
 pub(super) const PAY: &[&str] = &[
     "jama", "mila", "mile", "mili", "mil", "payment", "paid", "received", "receive", "got",
     "chuka", "chukaya", "chukta", "bhugtan", "wapas", "returned", "diya", "diye", "aaya", "aayi",
     "gaya",
+    "aaye", "lauta", "lautaye", "cleared", "clear", "settled", "bhara", "bhar", "sent",
 ];
 #[rustfmt::skip]
 pub(super) const PAY_STRONG: &[&str] = &[
     "jama", "payment", "paid", "received", "chuka", "chukaya", "chukta", "bhugtan", "wapas",
     "returned",
+    "cleared", "settled", "lautaye", "lauta",
 ];
 #[rustfmt::skip]
 pub(super) const CREDIT: &[&str] = &[
     "udhaar", "udhar", "udhari", "likho", "likh", "likhdo", "khate", "khaate", "add", "jodo",
+    "jod", "chadha", "chadhao", "tab", "likhlo", "likhna",
+    "note", "write",
 ];
 #[rustfmt::skip]
 pub(super) const QUERY: &[&str] = &[
@@ -117,10 +130,12 @@ pub(super) const QUERY: &[&str] = &[
 pub(super) const BALANCE: &[&str] = &[
     "balance", "balances", "baki", "baaki", "bakaya", "bakaaya", "hisaab", "hisab", "pending",
     "outstanding", "due", "dues", "owe", "owes", "lena", "lene",
+    "dena", "owed", "receivable", "receivables", "khaata", "ledger", "statement",
 ];
 #[rustfmt::skip]
 pub(super) const TOTAL: &[&str] = &[
     "total", "kul", "overall", "poora", "pura", "milake", "market",
+    "milakar", "milaakar",
 ];
 #[rustfmt::skip]
 pub(super) const EVERYONE: &[&str] = &[
@@ -130,6 +145,7 @@ pub(super) const EVERYONE: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const INFO: &[&str] = &[
     "jankari", "jaankari", "details", "detail", "info", "information", "profile",
+    "baare", "bare",
 ];
 
 /// Every cue list: a word that decides an intent is never read as a name or a product.

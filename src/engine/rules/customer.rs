@@ -22,33 +22,44 @@ pub(super) struct Found {
 const MAX_NAME_WORDS: usize = 3;
 
 pub(super) fn customer(toks: &[Tok], used: &[bool], kind: IntentKind) -> Found {
-    if points_at_active(toks) {
-        return Found {
-            name: None,
-            active: true,
-        };
-    }
-    let particle = (0..toks.len())
-        .filter(|&p| is_particle(&toks[p].text))
-        .find_map(|p| name_before(toks, used, p));
+    let particle = || {
+        (0..toks.len())
+            .filter(|&p| is_particle(&toks[p].text))
+            .find_map(|p| name_before(toks, used, p))
+    };
     let preposition = || {
         (0..toks.len())
-            .filter(|&p| matches!(toks[p].text.as_str(), "for" | "to" | "from" | "of"))
+            .filter(|&p| PREPOSITIONS.contains(&toks[p].text.as_str()))
             .find_map(|p| name_after(toks, used, p))
     };
+    let pointer = points_at_active(toks);
     // "Ramesh 500 udhaar": no particle at all; for intents about one customer the first
-    // content word is the best guess, and the engine's fuzzy search confirms it.
+    // content word is the best guess, and the engine's fuzzy search confirms it. With a
+    // pronoun said, only a word before it can be the name it points back to.
     let any_word = || {
+        let limit = pointer.unwrap_or(toks.len());
         about_one_customer(kind)
-            .then(|| (0..toks.len()).find(|&i| !used[i] && is_content(&toks[i])))
+            .then(|| (0..limit).find(|&i| !used[i] && is_content(&toks[i])))
             .flatten()
             .and_then(|i| run_from(toks, used, i))
     };
+    let name = particle().or_else(preposition);
+    if name.is_none() && pointer.is_some() {
+        // "Ramesh aaya tha, uska 500 likh do": the pronoun points back at the name said.
+        let before = any_word();
+        return Found {
+            active: before.is_none(),
+            name: before,
+        };
+    }
     Found {
-        name: particle.or_else(preposition).or_else(any_word),
+        name: name.or_else(any_word),
         active: false,
     }
 }
+
+/// Words after which an English name comes ("for Rahul", "against Ramesh").
+const PREPOSITIONS: &[&str] = &["for", "to", "from", "of", "against", "about"];
 
 /// "naya customer Suresh banao", "add customer named Suresh", "Suresh naam se khata kholo".
 pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
@@ -57,13 +68,22 @@ pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
             .filter(|&p| words.contains(&toks[p].text.as_str()))
             .find_map(|p| name_after(toks, used, p))
     };
-    let named = after(&["naam", "named", "name", "called"])
+    let named = after(&["naam", "named", "name", "called", "register"])
         .or_else(|| {
             (0..toks.len())
                 .filter(|&p| toks[p].text == "naam")
                 .find_map(|p| name_before(toks, used, p))
         })
-        .or_else(|| after(&["customer", "grahak", "party", "khata"]));
+        .or_else(|| after(&["customer", "grahak", "party", "khata"]))
+        .or_else(|| {
+            // "naya customer jodo Harish": the verb sits between the cue and the name.
+            (0..toks.len())
+                .filter(|&p| matches!(toks[p].text.as_str(), "customer" | "grahak" | "party"))
+                .find_map(|p| {
+                    let k = (p + 1..toks.len().min(p + 4)).find(|&k| is_content(&toks[k]))?;
+                    name_after(toks, used, k - 1)
+                })
+        });
     match named {
         Some(name) => Found {
             name: Some(name),
@@ -78,6 +98,7 @@ fn about_one_customer(kind: IntentKind) -> bool {
     matches!(
         kind,
         K::AddCredit
+            | K::CreateInvoice
             | K::RecordPayment
             | K::CheckBalance
             | K::CustomerInfo
@@ -89,13 +110,25 @@ fn about_one_customer(kind: IntentKind) -> bool {
     )
 }
 
-fn points_at_active(toks: &[Tok]) -> bool {
-    toks.iter().any(|t| is_active_pronoun(&t.text))
-        || toks.windows(2).any(|w| {
-            matches!(
-                w[0].text.as_str(),
-                "pichla" | "pichle" | "previous" | "last" | "same" | "us" | "is" | "this" | "that"
-            ) && matches!(w[1].text.as_str(), "customer" | "grahak" | "wala" | "wale")
+/// Where "pichla customer", "same customer" or a pronoun points at the active customer.
+fn points_at_active(toks: &[Tok]) -> Option<usize> {
+    toks.iter()
+        .position(|t| is_active_pronoun(&t.text))
+        .or_else(|| {
+            toks.windows(2).position(|w| {
+                matches!(
+                    w[0].text.as_str(),
+                    "pichla"
+                        | "pichle"
+                        | "previous"
+                        | "last"
+                        | "same"
+                        | "us"
+                        | "is"
+                        | "this"
+                        | "that"
+                ) && matches!(w[1].text.as_str(), "customer" | "grahak" | "wala" | "wale")
+            })
         })
 }
 

@@ -7,7 +7,7 @@
 
 use super::lexicon::{self, is_content};
 use super::normalize::Tok;
-use crate::engine::intent::{ItemEntity, PaymentPart};
+use crate::engine::intent::ItemEntity;
 
 /// Rupees to paise; nothing for zero, negative, absurd or non-finite values.
 pub(super) fn paise(rupees: f64) -> Option<i64> {
@@ -24,7 +24,13 @@ fn quantity_at(toks: &[Tok], used: &[bool], i: usize) -> Option<f64> {
     let next = text(toks, i + 1);
     let prev = i.checked_sub(1).map_or("", |p| text(toks, p));
     let money = lexicon::is_currency(next) || lexicon::is_currency(prev);
-    (!money && !lexicon::is_percent(next) && v > 0.0 && v <= 100_000.0).then_some(v)
+    // Without a unit, hundreds of something is money ("2,500 Thomas ke udhaar mein").
+    let bare_limit = if lexicon::unit(next).is_some() {
+        100_000.0
+    } else {
+        100.0
+    };
+    (!money && !lexicon::is_percent(next) && v > 0.0 && v <= bare_limit).then_some(v)
 }
 
 /// Items as "[quantity] [unit] product", products of up to three words, separated by
@@ -57,8 +63,14 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
         }
         let mut product = start..j;
         if product.is_empty() && unit.is_some() {
+            // "daal 3 bori aa gayi": before a quantity with a unit, "daal" is lentils too.
+            let lentils = |k: usize| matches!(text(toks, k), "dal" | "daal");
             let mut b = i;
-            while b > 0 && i - b < 2 && !used[b - 1] && is_content(&toks[b - 1]) {
+            while b > 0
+                && i - b < 2
+                && !used[b - 1]
+                && (is_content(&toks[b - 1]) || (b == i && lentils(b - 1)))
+            {
                 b -= 1;
             }
             product = b..i;
@@ -95,6 +107,17 @@ fn whole_units(q: f64, unit: Option<&'static str>) -> (i64, Option<&'static str>
         Some("litre") => ((q * 1000.0).round() as i64, Some("ml")),
         _ => ((q.round() as i64).max(1), unit),
     }
+}
+
+/// The first quantity said with a unit, in whole units, its words marked used.
+pub(super) fn measure(toks: &[Tok], used: &mut [bool]) -> Option<(i64, Option<&'static str>)> {
+    let i = (0..toks.len()).find(|&i| {
+        quantity_at(toks, used, i).is_some() && lexicon::unit(text(toks, i + 1)).is_some()
+    })?;
+    let unit = lexicon::unit(text(toks, i + 1));
+    used[i] = true;
+    used[i + 1] = true;
+    Some(whole_units(toks[i].num?, unit))
 }
 
 /// The product asked about in a stock question: the first run of content words.
@@ -150,33 +173,6 @@ pub(super) fn amount(toks: &[Tok], used: &mut [bool]) -> Option<i64> {
         .or(free.first().copied())?;
     used[i] = true;
     toks[i].num.and_then(paise)
-}
-
-/// Payment parts: every free number paired with the nearest mode word ("500 cash aur 300
-/// UPI", "cash 500 aur UPI 300"). With one mode said, every amount is in that mode; with
-/// none, there are no parts and the engine asks or assumes.
-pub(super) fn payments(toks: &[Tok], used: &mut [bool]) -> Vec<PaymentPart> {
-    let modes: Vec<_> = toks.iter().filter_map(|t| lexicon::mode(&t.text)).collect();
-    let Some(&only) = modes.first() else {
-        return Vec::new();
-    };
-    let single = modes.iter().all(|&m| m == only);
-    let mut parts = Vec::new();
-    for i in 0..toks.len() {
-        let Some(v) = toks[i].num.filter(|_| !used[i]) else {
-            continue;
-        };
-        let near = (1..=3).find_map(|d| {
-            let at = |k: usize| toks.get(k).and_then(|t| lexicon::mode(&t.text));
-            at(i + d).or_else(|| i.checked_sub(d).and_then(at))
-        });
-        let mode = near.or(single.then_some(only));
-        if let (Some(mode), Some(amount_paise)) = (mode, paise(v)) {
-            used[i] = true;
-            parts.push(PaymentPart { mode, amount_paise });
-        }
-    }
-    parts
 }
 
 /// Words that join a number to a time phrase when said right after it.
