@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     conversation::{Conversation, CustomerRef, Pending},
-    intent::{IntentKind, ParsedIntent},
+    intent::{IntentKind, Language, ParsedIntent},
     replies, rules,
 };
 use crate::domain::invoices::InvoiceRequest;
@@ -101,6 +101,8 @@ pub struct Outcome {
     pub status: Status,
     pub reply: String,
     pub data: Value,
+    /// The language `reply` is in (a Devanagari transcript is answered in Hindi).
+    pub language: Language,
     #[serde(skip)]
     pub follow_up: Option<FollowUp>,
 }
@@ -112,6 +114,7 @@ impl Outcome {
             status,
             reply,
             data: json!({}),
+            language: Language::default(),
             follow_up: None,
         }
     }
@@ -144,8 +147,31 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Runs one turn: a pending question first, then the intent.
+    /// Runs one turn: a pending question first, then the intent. The reply is in the
+    /// session's language, or in Hindi for a Devanagari transcript in a Hinglish session
+    /// (for this turn only, unless the turn itself switched the language).
     pub async fn turn(
+        &self,
+        conv: &mut Conversation,
+        transcript: &str,
+        parsed: ParsedIntent,
+    ) -> Result<Outcome, EngineError> {
+        let session = conv.language;
+        let spoken = replies::reply_language(session, transcript);
+        conv.language = spoken;
+        let outcome = self.answer(conv, transcript, parsed).await;
+        let switched = matches!(&outcome, Ok(o) if o.intent == IntentKind::SwitchLanguage);
+        let reply_language = conv.language;
+        if !switched && conv.language == spoken {
+            conv.language = session;
+        }
+        outcome.map(|o| Outcome {
+            language: reply_language,
+            ..o
+        })
+    }
+
+    async fn answer(
         &self,
         conv: &mut Conversation,
         transcript: &str,

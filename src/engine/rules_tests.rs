@@ -24,6 +24,8 @@ enum E {
     Qty(i64),
     Unit(&'static str),
     Lang(Language),
+    /// No language we speak was named.
+    NoLang,
     Gst(bool),
     Pct(u32),
     Off(i64),
@@ -220,9 +222,12 @@ const CASES: &[(&str, K, &[E])] = &[
     ("आज का हिसाब बताओ", K::DailySummary, &[Norm("aaj ka hisaab batao")]),
     // SwitchLanguage
     ("English mein bolo", K::SwitchLanguage, &[Lang(Language::English)]),
-    ("Hindi mein baat karo", K::SwitchLanguage, &[Lang(Language::Hinglish)]),
+    ("Hindi mein baat karo", K::SwitchLanguage, &[Lang(Language::Hindi)]),
+    ("Hinglish mein bolo", K::SwitchLanguage, &[Lang(Language::Hinglish)]),
+    ("Marathi mein bolo", K::SwitchLanguage, &[NoLang, Conf(0.7)]),
+    ("can you speak tamil", K::SwitchLanguage, &[NoLang]),
     ("speak english", K::SwitchLanguage, &[Lang(Language::English)]),
-    ("switch to hindi please", K::SwitchLanguage, &[Lang(Language::Hinglish)]),
+    ("switch to hindi please", K::SwitchLanguage, &[Lang(Language::Hindi)]),
     ("अंग्रेजी में बोलो", K::SwitchLanguage, &[Lang(Language::English)]),
     // More phrasings
     ("Geeta ke liye 2 packet chai patti ka bill bana do", K::CreateInvoice, &[Cust("Geeta"), Items(&[("chai patti", 2, PKT)])]),
@@ -293,6 +298,7 @@ fn mismatches(text: &str, kind: K, expect: &[E]) -> Vec<String> {
             Qty(q) => e.quantity == Some(q),
             Unit(u) => e.unit.as_deref() == Some(u),
             Lang(l) => e.language == Some(l),
+            NoLang => e.language.is_none(),
             Gst(g) => e.with_gst == Some(g),
             Pct(d) => e.discount_percent == Some(d),
             Off(a) => e.discount_paise == Some(a),

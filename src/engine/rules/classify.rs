@@ -195,7 +195,8 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
 pub(super) fn language(t: &[Tok]) -> Option<Language> {
     let lang = t.iter().find_map(|w| match w.text.as_str() {
         "english" | "angrezi" | "angreji" => Some(Language::English),
-        "hindi" | "hinglish" => Some(Language::Hinglish),
+        "hindi" => Some(Language::Hindi),
+        "hinglish" => Some(Language::Hinglish),
         _ => None,
     })?;
     let cue = [
