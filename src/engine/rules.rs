@@ -272,5 +272,8 @@ fn confidence(kind: IntentKind, e: &Entities, agreed: Agreement) -> f32 {
 #[path = "rules_answers_tests.rs"]
 mod answers_tests;
 #[cfg(test)]
+#[path = "rules_fresh_tests.rs"]
+mod fresh_tests;
+#[cfg(test)]
 #[path = "rules_tests.rs"]
 mod tests;

@@ -163,7 +163,10 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
         || any(&[
             "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka",
         ]);
-    if who_all && !f.named && (pay || credit || any(BALANCE)) {
+    let repeated = has_phrase(t, "kis kis") || has_phrase(t, "kaun kaun");
+    let everyone = any(&["sabka", "sabke", "sabki", "sabhi", "everyone", "everybody"]);
+    let about_dues = pay || credit || any(BALANCE);
+    if about_dues && (repeated || (who_all && !f.named) || (everyone && !f.amount)) {
         return Some(K::ListBalances);
     }
     if pay && (any(PAY_STRONG) || !credit) && (f.amount || !asks) {
