@@ -59,7 +59,8 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if any(&["gst"]) {
         return K::ToggleGst;
     }
-    if any(DISCOUNT) || (any(&["kam"]) && !any(STOCK)) {
+    let chhod = any(&["chhod", "chod"]) && f.amount;
+    if any(DISCOUNT) || chhod || (any(&["kam"]) && !any(STOCK)) {
         return K::AddDiscount;
     }
     let money_words = any(CREDIT) || any(BALANCE) || any(PAY);
@@ -99,6 +100,9 @@ fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
         K::ToggleGst
     } else if any(DISCOUNT) && !f.items {
         K::AddDiscount
+    } else if f.items && !f.named && any(&["daalo", "dalo", "jodo", "add", "bhi", "plus"]) {
+        // "bill mein 2 kilo aata aur daalo": items for the open bill.
+        K::AddItems
     } else if any(CANCEL) || (!f.items && any(&["mat", "nahi", "nahin"])) {
         K::CancelInvoice
     } else if any(SEND) {
@@ -114,7 +118,7 @@ fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
 
 fn creates_customer(t: &[Tok]) -> bool {
     let any = |w: &[&str]| has_any(t, w);
-    let customer = any(&["customer", "grahak", "party"]);
+    let customer = any(&["customer", "grahak", "party", "customers"]);
     let verb = any(&[
         "banao", "bana", "banado", "create", "add", "jodo", "register", "save",
     ]);
@@ -126,7 +130,12 @@ fn creates_customer(t: &[Tok]) -> bool {
 }
 
 fn daily(t: &[Tok]) -> bool {
-    let today_total = has_any(t, &["total", "kamaya", "kamai", "made", "make", "business"]);
+    let today_total = has_any(
+        t,
+        &[
+            "total", "kamaya", "kamai", "made", "make", "business", "sell", "sold", "earn",
+        ],
+    );
     (has_any(t, TODAY) && (has_any(t, DAY_NOUNS) || today_total))
         || has_phrase(t, "daily summary")
         || has_phrase(t, "day summary")
@@ -138,15 +147,20 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
     let any = |w: &[&str]| has_any(t, w);
     let unit_said = t.iter().any(|w| unit(&w.text).is_some());
     let mode_said = t.iter().any(|w| mode(&w.text).is_some());
+    // "1000 ka maal udhaar le gaya" is about money, not what is on the shelf.
+    let money =
+        any(&["udhaar", "udhar", "udhari", "credit", "tab"]) || any(BALANCE) || any(PAY_STRONG);
+    if money {
+        return None;
+    }
     if any(STOCK) && any(STOCK_CHANGE) {
         return Some(IntentKind::UpdateStock);
     }
     if any(ARRIVE) && unit_said && !mode_said {
         return Some(IntentKind::UpdateStock);
     }
-    // "1000 ka maal udhaar le gaya" is about money, not what is on the shelf.
-    let money = any(CREDIT) || any(BALANCE) || any(PAY_STRONG);
-    ((any(STOCK) || any(LEFT)) && !money).then_some(IntentKind::CheckStock)
+    let asks_if_any = has_phrase(t, "hai ki nahi") || has_phrase(t, "khatam to nahi");
+    (any(STOCK) || any(LEFT) || asks_if_any).then_some(IntentKind::CheckStock)
 }
 
 fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
@@ -179,7 +193,7 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     }
     let about_money = any(BALANCE)
         || (credit && (asks || any(TOTAL)))
-        || (asks && any(&["paisa", "paise", "upar"]));
+        || (asks && any(&["paisa", "paise", "upar", "money"]));
     if !about_money {
         return None;
     }

@@ -86,6 +86,7 @@ pub(super) const STOCK: &[&str] = &[
 pub(super) const STOCK_CHANGE: &[&str] = &[
     "update", "add", "badhao", "jodo", "daalo", "dalo", "set", "aaya", "aayi", "aaye", "kam",
     "ghatao", "increase", "decrease", "plus", "change",
+    "diya", "diye", "bheja", "bheje",
 ];
 #[rustfmt::skip]
 pub(super) const LEFT: &[&str] = &[
@@ -118,7 +119,7 @@ pub(super) const PAY_STRONG: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const CREDIT: &[&str] = &[
     "udhaar", "udhar", "udhari", "likho", "likh", "likhdo", "khate", "khaate", "add", "jodo",
-    "jod", "chadha", "chadhao", "tab", "likhlo", "likhna",
+    "jod", "chadha", "chadhao", "tab", "likhlo", "likhna", "rakh",
     "note", "write",
 ];
 #[rustfmt::skip]
@@ -131,6 +132,7 @@ pub(super) const BALANCE: &[&str] = &[
     "balance", "balances", "baki", "baaki", "bakaya", "bakaaya", "hisaab", "hisab", "pending",
     "outstanding", "due", "dues", "owe", "owes", "lena", "lene",
     "dena", "owed", "receivable", "receivables", "khaata", "ledger", "statement",
+    "nikalta", "nikalte",
 ];
 #[rustfmt::skip]
 pub(super) const TOTAL: &[&str] = &[
@@ -146,6 +148,7 @@ pub(super) const EVERYONE: &[&str] = &[
 pub(super) const INFO: &[&str] = &[
     "jankari", "jaankari", "details", "detail", "info", "information", "profile",
     "baare", "bare",
+    "record",
 ];
 
 /// Every cue list: a word that decides an intent is never read as a name or a product.

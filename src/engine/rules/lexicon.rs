@@ -162,7 +162,9 @@ const STOP: &[&str] = &[
     "kaat", "kaato", "kato", "settled", "settle", "will", "can", "be", "there", "here", "now",
     "also", "too", "just", "only", "not", "again", "tell", "want", "need", "khaata", "khaate",
     "nikalta", "hisaab", "kholo", "profile", "sunao", "padh", "issue", "raise", "named",
-    "reminding", "register", "as", "rakha", "rakhi", "rakhe", "rakhna", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
+    "reminding", "register", "as", "rakha", "rakhi", "rakhe", "rakhna", "jinka", "jinke",
+    "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
+    "bahar", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
 

@@ -61,6 +61,11 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
         {
             j += 1;
         }
+        // "20 packet eggs Savitri ke naam": the word before "ke"/"ko"/"ne"/"se" is a name,
+        // not the end of the product ("chai patti ka bill" keeps its "ka").
+        if j - start > 1 && matches!(text(toks, j), "ke" | "ko" | "ne" | "se") {
+            j -= 1;
+        }
         let mut product = start..j;
         if product.is_empty() && unit.is_some() {
             // "daal 3 bori aa gayi": before a quantity with a unit, "daal" is lentils too.
