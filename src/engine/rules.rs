@@ -1,21 +1,21 @@
-//! The offline, rule-based intent parser: Hinglish, English and Devanagari without any
-//! provider.
+//! The offline intent parser: Hinglish, English and Devanagari without any provider.
 //!
 //! It is the fallback when the LLM is down or slow, and the first pass for the short
 //! commands a shop repeats all day. The work runs in steps, one submodule each:
 //! `normalize` turns text into lower-case Roman words (Devanagari digits and common words
 //! transliterated), `numbers` folds number words ("dedh hazaar") into numeric tokens,
-//! `contact`, `quantities` and `customer` pull out entities, and `classify` decides the
-//! intent from cue words. Entities are read in a fixed order and each marks the words it
-//! used, so a phone number's digits are never also read as an amount, an item's product
-//! never as a customer's name.
+//! `contact`, `quantities`, `payments` and `customer` pull out entities, `classify`
+//! decides the intent from cue words, and `model` (over `features`) reads the intent a
+//! second way, from n-grams, having learned from `engine::corpus`. Entities are read in a
+//! fixed order and each marks the words it used, so a phone number's digits are never
+//! also read as an amount, an item's product never as a customer's name.
 //!
 //! Known misses (the LLM, when configured, covers them): "haan bill bana do" with no
-//! items reads as a new bill, not a confirmation; "bina GST ke bill banao" with no items
-//! as a GST toggle; there is no modify-reminder intent ("kal ke bajaye parso" becomes a
-//! new reminder); "X ko 500 diya" without "udhaar" is read as a payment; a name said
-//! without a particle is the first word not in a word list (the fuzzy customer search,
-//! which asks when unsure, is the backstop); only English and Hinglish replies.
+//! items reads as a new bill, not a confirmation; "chai bana do" as a confirmation; there
+//! is no modify-reminder intent ("kal ke bajaye parso" becomes a new reminder); "X ko 500
+//! diya" without "udhaar" is read as a payment; a name said without a particle is the
+//! first word not in a word list (the fuzzy customer search, which asks when unsure, is
+//! the backstop).
 
 mod classify;
 mod contact;
