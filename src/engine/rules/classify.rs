@@ -175,7 +175,8 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     let who_all = has_phrase(t, "kis kis")
         || has_phrase(t, "kaun kaun")
         || any(&[
-            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka",
+            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka", "kisi", "koi",
+            "anyone", "anybody",
         ]);
     let repeated = has_phrase(t, "kis kis") || has_phrase(t, "kaun kaun");
     let everyone = any(&["sabka", "sabke", "sabki", "sabhi", "everyone", "everybody"]);

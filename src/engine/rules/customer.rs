@@ -36,9 +36,12 @@ pub(super) fn customer(toks: &[Tok], used: &[bool], kind: IntentKind) -> Found {
     // "Ramesh 500 udhaar": no particle at all; for intents about one customer the first
     // content word is the best guess, and the engine's fuzzy search confirms it. With a
     // pronoun said, only a word before it can be the name it points back to.
+    // "who owes me the most", "kisi ka kuch baaki": a question about some person names
+    // nobody, so no word is guessed to be a name.
+    let asks_who = toks.iter().any(|t| ASKS_WHO.contains(&t.text.as_str()));
     let any_word = || {
         let limit = pointer.unwrap_or(toks.len());
-        about_one_customer(kind)
+        (about_one_customer(kind) && !asks_who)
             .then(|| (0..limit).find(|&i| !used[i] && is_content(&toks[i])))
             .flatten()
             .and_then(|i| run_from(toks, used, i))
@@ -57,6 +60,34 @@ pub(super) fn customer(toks: &[Tok], used: &[bool], kind: IntentKind) -> Found {
         active: false,
     }
 }
+
+/// Words that ask about some person rather than name one.
+const ASKS_WHO: &[&str] = &[
+    "who",
+    "whom",
+    "whose",
+    "anyone",
+    "anybody",
+    "someone",
+    "everyone",
+    "everybody",
+    "nobody",
+    "kaun",
+    "kon",
+    "kis",
+    "kisi",
+    "kisne",
+    "kiska",
+    "kiske",
+    "kiski",
+    "kisko",
+    "koi",
+    "jinka",
+    "jinke",
+    "jisne",
+    "sabka",
+    "sabke",
+];
 
 /// Words after which an English name comes ("for Rahul", "against Ramesh").
 const PREPOSITIONS: &[&str] = &["for", "to", "from", "of", "against", "about"];

@@ -164,7 +164,8 @@ const STOP: &[&str] = &[
     "nikalta", "hisaab", "kholo", "profile", "sunao", "padh", "issue", "raise", "named",
     "reminding", "register", "as", "rakha", "rakhi", "rakhe", "rakhna", "jinka", "jinke",
     "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
-    "bahar", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
+    "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
+    "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
 

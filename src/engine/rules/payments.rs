@@ -49,17 +49,24 @@ pub(super) fn read(toks: &[Tok], used: &mut [bool]) -> (Vec<PaymentPart>, Option
     }
     let left: Vec<usize> = (0..toks.len()).filter(|&i| free(i, used)).collect();
     let value = |i: usize| toks[i].num.unwrap_or(0.0);
-    let parts: Vec<(PaymentMode, f64)> = modes
+    let mut parts: Vec<(PaymentMode, f64)> = modes
         .iter()
         .zip(&paired)
         .filter_map(|(&(_, m), p)| p.map(|i| (m, value(i))))
         .collect();
-    let open_modes: Vec<PaymentMode> = modes
+    let mut open_modes: Vec<PaymentMode> = modes
         .iter()
         .zip(&paired)
         .filter(|(_, p)| p.is_none())
         .map(|(&(_, m), _)| m)
         .collect();
+    // "aadha aadha cash aur UPI": fractions said together go to the modes in order.
+    let mut loose = left.iter().copied().filter(|&i| value(i) < 1.0);
+    while !open_modes.is_empty() {
+        let Some(i) = loose.next() else { break };
+        used[i] = true;
+        parts.push((open_modes.remove(0), value(i)));
+    }
     let total = left.iter().copied().find(|&i| value(i) >= 1.0);
     let rupees = settle(&parts, &open_modes, total.map(value), &modes);
     if let Some(t) = total.filter(|_| rupees.is_some()) {
