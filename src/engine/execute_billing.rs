@@ -8,7 +8,7 @@ use crate::{
     domain::invoices::{self, InvoiceError, InvoiceFilter, InvoiceRequest, LineRequest},
     engine::{
         conversation::{Conversation, CustomerRef, Draft, DraftItem},
-        intent::{Entities, IntentKind, Language, ParsedIntent},
+        intent::{Entities, IntentKind, ParsedIntent},
         replies::{self, rupees},
     },
 };
@@ -45,43 +45,6 @@ fn no_draft(conv: &Conversation, intent: IntentKind) -> Outcome {
     Outcome::new(intent, Status::NeedsInfo, reply)
 }
 
-fn describe(lang: Language, d: &Draft) -> String {
-    let items: Vec<String> = d
-        .items
-        .iter()
-        .map(|i| format!("{} {}", i.quantity, i.name))
-        .collect();
-    let gst = match (lang, d.with_gst) {
-        (Language::Hinglish, true) => "GST ke saath",
-        (Language::Hinglish, false) => "bina GST",
-        (Language::English, true) => "with GST",
-        (Language::English, false) => "without GST",
-        (Language::Hindi, true) => "जीएसटी के साथ",
-        (Language::Hindi, false) => "बिना जीएसटी",
-    };
-    replies::either(
-        lang,
-        format!(
-            "{} ka bill: {}, {gst}. Kul {}. Confirm karein?",
-            d.customer.name,
-            items.join(", "),
-            rupees(d.estimated_total_paise())
-        ),
-        format!(
-            "Invoice for {}: {}, {gst}. Total {}. Shall I confirm it?",
-            d.customer.name,
-            items.join(", "),
-            rupees(d.estimated_total_paise())
-        ),
-        format!(
-            "{} का बिल: {}, {gst}। कुल {}। पक्का करें?",
-            d.customer.name,
-            items.join(", "),
-            rupees(d.estimated_total_paise())
-        ),
-    )
-}
-
 fn draft_data(d: &Draft) -> Value {
     json!({"draft": d, "estimated_total_paise": d.estimated_total_paise()})
 }
@@ -91,7 +54,7 @@ fn show(conv: &mut Conversation, intent: IntentKind) -> Outcome {
     let Some(d) = conv.draft.clone() else {
         return no_draft(conv, intent);
     };
-    let reply = describe(conv.language, &d);
+    let reply = replies::draft(conv.language, &d);
     let action = ParsedIntent {
         intent: IntentKind::ConfirmInvoice,
         entities: Entities::default(),

@@ -5,6 +5,7 @@
 //! rupees, in every language. Each function takes the language and returns the finished
 //! sentence; Hindi replies are Devanagari (names stay as the shop typed them).
 
+use super::conversation::Draft;
 use super::intent::Language;
 use crate::domain::gst::format_inr;
 
@@ -212,6 +213,44 @@ pub fn unavailable(lang: Language) -> String {
         "Abhi yeh kaam nahi ho paya. Thodi der baad koshish kijiye.".into(),
         "That could not be done right now. Please try again shortly.".into(),
         "अभी यह काम नहीं हो पाया। थोड़ी देर बाद कोशिश कीजिए।".into(),
+    )
+}
+
+/// The draft read back: customer, items, GST, total, and the question to confirm.
+pub fn draft(lang: Language, d: &Draft) -> String {
+    let items: Vec<String> = d
+        .items
+        .iter()
+        .map(|i| format!("{} {}", i.quantity, i.name))
+        .collect();
+    let gst = match (lang, d.with_gst) {
+        (Language::Hinglish, true) => "GST ke saath",
+        (Language::Hinglish, false) => "bina GST",
+        (Language::English, true) => "with GST",
+        (Language::English, false) => "without GST",
+        (Language::Hindi, true) => "जीएसटी के साथ",
+        (Language::Hindi, false) => "बिना जीएसटी",
+    };
+    either(
+        lang,
+        format!(
+            "{} ka bill: {}, {gst}. Kul {}. Confirm karein?",
+            d.customer.name,
+            items.join(", "),
+            rupees(d.estimated_total_paise())
+        ),
+        format!(
+            "Invoice for {}: {}, {gst}. Total {}. Shall I confirm it?",
+            d.customer.name,
+            items.join(", "),
+            rupees(d.estimated_total_paise())
+        ),
+        format!(
+            "{} का बिल: {}, {gst}। कुल {}। पक्का करें?",
+            d.customer.name,
+            items.join(", "),
+            rupees(d.estimated_total_paise())
+        ),
     )
 }
 
