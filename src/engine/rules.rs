@@ -51,6 +51,12 @@ pub fn parse(text: &str) -> ParsedIntent {
     }
 }
 
+/// Trains the intent model now rather than on the first utterance (a fraction of a second
+/// in a release build); start-up calls it off the async threads.
+pub fn warm_up() {
+    let _ = model::predict("");
+}
+
 /// An utterance read by the rules, and the text the model reads.
 pub(crate) struct Words {
     toks: Vec<Tok>,

@@ -45,10 +45,28 @@ pub(super) fn predict(normalized: &str) -> Prediction {
 }
 
 fn labelled(split: Split) -> Vec<(Vec<u32>, usize)> {
-    corpus::examples(split)
-        .into_iter()
-        .map(|e| (features::of(&super::words(&e.text).masked), index(e.intent)))
-        .collect()
+    let mut out = Vec::new();
+    for (n, e) in corpus::examples(split).into_iter().enumerate() {
+        let masked = super::words(&e.text).masked;
+        let gold = index(e.intent);
+        if split == Split::Train {
+            // Each training utterance once more with one word left out, so that no single
+            // word of a template carries its intent alone.
+            let words: Vec<&str> = masked.split(' ').collect();
+            if words.len() > 3 {
+                let drop = n % words.len();
+                let shorter: Vec<&str> = words
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != drop)
+                    .map(|(_, w)| *w)
+                    .collect();
+                out.push((features::of(&shorter.join(" ")), gold));
+            }
+        }
+        out.push((features::of(&masked), gold));
+    }
+    out
 }
 
 fn index(kind: IntentKind) -> usize {
