@@ -46,7 +46,18 @@ pub(super) fn customer(toks: &[Tok], used: &[bool], kind: IntentKind) -> Found {
             .flatten()
             .and_then(|i| run_from(toks, used, i))
     };
-    let name = particle().or_else(preposition);
+    // "Salim kaun hai", "who is Priya": a question about a named person names them.
+    let asked_about = || {
+        (0..toks.len()).find_map(|p| {
+            let next = toks.get(p + 1).map_or("", |t| t.text.as_str());
+            match (toks[p].text.as_str(), next) {
+                ("kaun" | "kon", "hai" | "hain" | "tha") => name_before(toks, used, p),
+                ("who", "is" | "was") => name_after(toks, used, p + 1),
+                _ => None,
+            }
+        })
+    };
+    let name = particle().or_else(preposition).or_else(asked_about);
     if name.is_none() && pointer.is_some() {
         // "Ramesh aaya tha, uska 500 likh do": the pronoun points back at the name said.
         let before = any_word();
@@ -99,7 +110,7 @@ pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
             .filter(|&p| words.contains(&toks[p].text.as_str()))
             .find_map(|p| name_after(toks, used, p))
     };
-    let named = after(&["naam", "named", "name", "called", "register"])
+    let named = after(&["naam", "named", "name", "called", "register", "add", "jodo"])
         .or_else(|| {
             (0..toks.len())
                 .filter(|&p| toks[p].text == "naam")

@@ -165,7 +165,8 @@ const STOP: &[&str] = &[
     "reminding", "register", "as", "rakha", "rakhi", "rakhe", "rakhna", "jinka", "jinke",
     "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
     "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
-    "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
+    "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "wants", "wanted",
+    "ping", "billing", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
 
