@@ -78,6 +78,14 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if f.items && f.named && !adds && !any(CREDIT) && !any(PAY) && !any(STOCK) {
         return K::CreateInvoice;
     }
+    // "Sanjay aaye hain, 2 kilo suji chahiye": wanted items are a sale, not a delivery.
+    if f.items && any(&["chahiye", "chahie", "chaiye", "want", "wants"]) && !adds {
+        return if f.named {
+            K::CreateInvoice
+        } else {
+            K::AddItems
+        };
+    }
     if let Some(k) = stock(t) {
         return k;
     }
@@ -100,7 +108,12 @@ fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
         K::ToggleGst
     } else if any(DISCOUNT) && !f.items {
         K::AddDiscount
-    } else if f.items && !f.named && any(&["daalo", "dalo", "jodo", "add", "bhi", "plus"]) {
+    } else if f.items
+        && !f.named
+        && any(&[
+            "daalo", "dalo", "jodo", "add", "bhi", "plus", "likh", "likho",
+        ])
+    {
         // "bill mein 2 kilo aata aur daalo": items for the open bill.
         K::AddItems
     } else if any(CANCEL) || (!f.items && any(&["mat", "nahi", "nahin"])) {
@@ -133,7 +146,7 @@ fn daily(t: &[Tok]) -> bool {
     let today_total = has_any(
         t,
         &[
-            "total", "kamaya", "kamai", "made", "make", "business", "sell", "sold", "earn",
+            "total", "kul", "kamaya", "kamai", "made", "make", "business", "sell", "sold", "earn",
         ],
     );
     (has_any(t, TODAY) && (has_any(t, DAY_NOUNS) || today_total))
@@ -148,8 +161,9 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
     let unit_said = t.iter().any(|w| unit(&w.text).is_some());
     let mode_said = t.iter().any(|w| mode(&w.text).is_some());
     // "1000 ka maal udhaar le gaya" is about money, not what is on the shelf.
-    let money =
-        any(&["udhaar", "udhar", "udhari", "credit", "tab"]) || any(BALANCE) || any(PAY_STRONG);
+    let money = any(&["udhaar", "udhar", "udhari", "credit", "tab"])
+        || any(BALANCE)
+        || (any(PAY_STRONG) && !unit_said);
     if money {
         return None;
     }
@@ -175,11 +189,22 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     let who_all = has_phrase(t, "kis kis")
         || has_phrase(t, "kaun kaun")
         || any(&[
-            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka", "kisi", "koi",
-            "anyone", "anybody",
+            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka", "jin", "kisi",
+            "koi", "anyone", "anybody",
         ]);
     let repeated = has_phrase(t, "kis kis") || has_phrase(t, "kaun kaun");
-    let everyone = any(&["sabka", "sabke", "sabki", "sabhi", "everyone", "everybody"]);
+    let everyone = any(&[
+        "sabka",
+        "sabke",
+        "sabki",
+        "sabhi",
+        "everyone",
+        "everybody",
+        "list",
+        "logon",
+        "walon",
+        "customers",
+    ]);
     let about_dues = pay || credit || any(BALANCE);
     if about_dues && (repeated || (who_all && !f.named) || (everyone && !f.amount)) {
         return Some(K::ListBalances);

@@ -14,6 +14,7 @@ pub(super) const CANCEL: &[&str] = &[
     "cancel", "radd", "hatao", "hata", "delete", "remove", "band", "khatam", "mitao", "stop",
     "discard", "rok", "roko",
     "scrap", "forget",
+    "rehne", "rahne",
 ];
 #[rustfmt::skip]
 pub(super) const SEND: &[&str] = &[
@@ -27,6 +28,7 @@ pub(super) const CONFIRM: &[&str] = &[
 pub(super) const SHOW: &[&str] = &[
     "dikhao", "dikha", "dikhado", "show", "dekhna", "dekho", "open", "view", "batao", "bata",
     "pending", "kaunse", "konse",
+    "dikhaiye", "dikhaye", "bataiye",
 ];
 #[rustfmt::skip]
 pub(super) const GST_OFF: &[&str] = &[
@@ -47,6 +49,7 @@ pub(super) const REMINDER: &[&str] = &[
 pub(super) const LIST: &[&str] = &[
     "dikhao", "dikha", "list", "show", "batao", "bata", "kitne", "kaun", "konse", "kaunse",
     "which", "what", "all", "sab", "saare", "sare", "sabhi", "pending",
+    "kiske", "kiska", "kis",
 ];
 #[rustfmt::skip]
 pub(super) const FIELDS: &[&str] = &[

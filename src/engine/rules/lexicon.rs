@@ -166,7 +166,8 @@ const STOP: &[&str] = &[
     "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
     "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
     "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "wants", "wanted",
-    "ping", "billing", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
+    "ping", "billing", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
+    "lijiye", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
 

@@ -65,6 +65,11 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
         // not the end of the product ("chai patti ka bill" keeps its "ka").
         if j - start > 1 && matches!(text(toks, j), "ke" | "ko" | "ne" | "se") {
             j -= 1;
+            // A name typed with capitals may be two words ("besan Priya Sharma ke naam").
+            let capital = |k: usize| toks[k].orig.starts_with(|c: char| c.is_uppercase());
+            while j - start > 1 && capital(j - 1) {
+                j -= 1;
+            }
         }
         let mut product = start..j;
         if product.is_empty() && unit.is_some() {
