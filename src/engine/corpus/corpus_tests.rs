@@ -124,16 +124,16 @@ fn report(name: &str, s: &Score) {
 fn held_out_score_per_intent() {
     let s = score(Split::HeldOut);
     report("held-out", &s);
-    assert!(s.total >= 300, "{}", s.total);
+    assert!(s.total >= 350, "{}", s.total);
     // Floors a little under today's figures: a change that costs more than a few held-out
     // utterances fails here.
     assert!(
-        pct(s.intent, s.total) >= 92.0,
+        pct(s.intent, s.total) >= 94.0,
         "intent {:.1}%",
         pct(s.intent, s.total)
     );
     assert!(
-        pct(s.full, s.total) >= 91.0,
+        pct(s.full, s.total) >= 94.0,
         "full {:.1}%",
         pct(s.full, s.total)
     );
@@ -150,7 +150,7 @@ fn training_split_is_learned() {
     report("train", &s);
     assert!(s.total >= 2_000, "{}", s.total);
     assert!(
-        pct(s.full, s.total) >= 94.0,
+        pct(s.full, s.total) >= 97.0,
         "full {:.1}%",
         pct(s.full, s.total)
     );
