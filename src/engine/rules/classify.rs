@@ -32,7 +32,7 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
         return K::SwitchLanguage;
     }
     if any(REMINDER) || messages_later(t) {
-        return if any(CANCEL) || any(&["mat", "nahi", "nahin"]) {
+        return if any(CANCEL) || any(&["mat", "nahi", "nahin", "dont", "anymore"]) {
             K::CancelReminder
         } else if any(LIST) && !f.amount {
             K::ListReminders
@@ -173,7 +173,10 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
     if any(ARRIVE) && unit_said && !mode_said {
         return Some(IntentKind::UpdateStock);
     }
-    let asks_if_any = has_phrase(t, "hai ki nahi") || has_phrase(t, "khatam to nahi");
+    let asks_if_any = has_phrase(t, "hai ki nahi")
+        || has_phrase(t, "khatam to nahi")
+        || has_phrase(t, "do we have")
+        || has_phrase(t, "how many");
     (any(STOCK) || any(LEFT) || asks_if_any).then_some(IntentKind::CheckStock)
 }
 

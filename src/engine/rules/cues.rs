@@ -69,6 +69,7 @@ pub(super) const DATA: &[&str] = &[
     "data", "record", "records", "details", "detail", "khata", "account", "customer", "jankari",
     "info", "profile",
     "everything", "list",
+    "information",
 ];
 #[rustfmt::skip]
 pub(super) const TODAY: &[&str] = &[

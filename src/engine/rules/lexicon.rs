@@ -100,6 +100,11 @@ const TIME: &[&str] = &[
     "ghanta", "hour", "hours", "din", "day", "days", "hafte", "hafta", "week", "weeks", "mahine",
     "mahina", "month", "months", "tareekh", "tarikh", "tareek", "date", "subah", "shaam", "sham",
     "raat", "dopahar", "morning", "evening", "night", "baad", "after", "later", "next", "agle",
+    // Weekdays: the reminders' schedule grammar does not read them yet, but the phrase
+    // is the time said, and no weekday is a name or a product.
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "somvar",
+    "somwar", "mangalvar", "mangalwar", "budhvar", "budhwar", "guruvar", "guruwar", "shukravar",
+    "shukrawar", "shanivar", "shaniwar", "ravivar", "raviwar", "itwar", "itvar",
 ];
 
 pub(super) fn is_time_word(w: &str) -> bool {
@@ -166,7 +171,7 @@ const STOP: &[&str] = &[
     "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
     "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
     "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "wants", "wanted",
-    "ping", "billing", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
+    "ping", "billing", "down", "anymore", "dont", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
     "lijiye", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];

@@ -44,7 +44,13 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             continue;
         };
         let mut j = i + 1;
+        // "two more packets", "2 aur packet": a filler between the number and its unit.
+        let filler = matches!(text(toks, j), "more" | "aur" | "extra");
+        if filler && lexicon::unit(text(toks, j + 1)).is_some() {
+            j += 1;
+        }
         let unit = lexicon::unit(text(toks, j));
+        let unit_end = if unit.is_some() { j + 1 } else { i + 1 };
         if unit.is_some() {
             j += 1;
         }
@@ -94,7 +100,6 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             .map(|t| t.text.as_str())
             .collect();
         let (quantity, unit) = whole_units(q, unit);
-        let unit_end = if unit.is_some() { i + 2 } else { i + 1 };
         used[i..unit_end.min(toks.len())]
             .iter_mut()
             .for_each(|u| *u = true);
