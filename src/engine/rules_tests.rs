@@ -272,6 +272,12 @@ const CASES: &[(&str, K, &[E])] = &[
     ("don't remind Rani anymore", K::CancelReminder, &[Cust("Rani")]),
     ("what reminders do I have", K::ListReminders, &[]),
     ("Salim kaun hai, number kya hai", K::CustomerInfo, &[Cust("Salim")]),
+    ("Pappu ka 200 udhaar tha, aaj de gaya", K::RecordPayment, &[Cust("Pappu"), Amt(20_000)]),
+    ("Gupta ji ko 3 kilo chini aur 1 litre tel diya hai udhaar pe", K::CreateInvoice, &[Cust("Gupta")]),
+    ("doodh khatam ho gaya kya", K::CheckStock, &[Product("doodh")]),
+    ("ek naya khata kholna hai Babli ke naam se", K::CreateCustomer, &[Cust("Babli")]),
+    ("Babli ka khata band kar do", K::DeleteCustomerData, &[Cust("Babli")]),
+    ("nahi nahi galat ho gaya", K::Unknown, &[]),
     ("Ramesh ke liye dedh kilo aloo aur aadha kilo pyaaz", K::CreateInvoice, &[Cust("Ramesh"), Items(&[("aloo", 1500, Some("g")), ("pyaaz", 500, Some("g"))])]),
     ("3 dozen kele aur 2 packet doodh Mohan ke liye", K::CreateInvoice, &[Cust("Mohan"), Items(&[("kele", 3, Some("dozen")), ("doodh", 2, PKT)])]),
     // Unknown

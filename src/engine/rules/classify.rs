@@ -53,7 +53,8 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if any(FIELDS) && any(QUERY) && f.named {
         return K::CustomerInfo;
     }
-    if any(DELETE) && any(DATA) {
+    let closes = has_phrase(t, "khata band") || has_phrase(t, "account band");
+    if (any(DELETE) && any(DATA)) || closes || has_phrase(t, "close account") {
         return K::DeleteCustomerData;
     }
     if any(&["gst"]) {
@@ -75,7 +76,9 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     let adds = t
         .iter()
         .any(|w| w.text != "aur" && ADD_ITEMS.contains(&w.text.as_str()));
-    if f.items && f.named && !adds && !any(CREDIT) && !any(PAY) && !any(STOCK) {
+    // Goods given on credit ("Gupta ji ko 3 kilo chini diya udhaar pe") are a bill too.
+    let money_said = t.iter().any(|w| super::lexicon::is_currency(&w.text));
+    if f.items && f.named && !adds && !money_said && !any(PAY_STRONG) && !any(STOCK) {
         return K::CreateInvoice;
     }
     // "Sanjay aaye hain, 2 kilo suji chahiye": wanted items are a sale, not a delivery.
@@ -176,7 +179,8 @@ fn stock(t: &[Tok]) -> Option<IntentKind> {
     let asks_if_any = has_phrase(t, "hai ki nahi")
         || has_phrase(t, "khatam to nahi")
         || has_phrase(t, "do we have")
-        || has_phrase(t, "how many");
+        || has_phrase(t, "how many")
+        || (any(&["khatam"]) && any(&["kya", "nahi"]));
     (any(STOCK) || any(LEFT) || asks_if_any).then_some(IntentKind::CheckStock)
 }
 
@@ -212,7 +216,15 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     if about_dues && (repeated || (who_all && !f.named) || (everyone && !f.amount)) {
         return Some(K::ListBalances);
     }
-    if pay && (any(PAY_STRONG) || !credit) && (f.amount || !asks) {
+    // "udhaar tha, aaj de gaya", "Ramesh ne 500 de diye": handed over, so paid.
+    let handed = has_phrase(t, "de gaya")
+        || has_phrase(t, "de gayi")
+        || has_phrase(t, "de gaye")
+        || (any(&["ne"]) && (has_phrase(t, "de diya") || has_phrase(t, "de diye")));
+    let strong = any(PAY_STRONG) || handed;
+    // Without an amount, "gaya" alone ("galat ho gaya") is no payment: it takes a strong
+    // word or a named customer.
+    if pay && (strong || !credit) && (f.amount || (!asks && (strong || f.named))) {
         return Some(K::RecordPayment);
     }
     // "Ramesh ka 500 baaki likho": an amount said with no question is new credit even

@@ -19,6 +19,7 @@ pub(super) const CANCEL: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const SEND: &[&str] = &[
     "bhejo", "bhej", "bhejdo", "bhejna", "send", "share", "whatsapp", "forward", "mail", "email",
+    "sms", "message", "msg",
 ];
 #[rustfmt::skip]
 pub(super) const CONFIRM: &[&str] = &[

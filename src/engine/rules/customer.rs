@@ -112,8 +112,13 @@ pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
     };
     let named = after(&["naam", "named", "name", "called", "register", "add", "jodo"])
         .or_else(|| {
+            // "Suresh naam se", and "Babli ke naam se" with its particle.
             (0..toks.len())
                 .filter(|&p| toks[p].text == "naam")
+                .map(|p| match p.checked_sub(1) {
+                    Some(k) if is_particle(&toks[k].text) => k,
+                    _ => p,
+                })
                 .find_map(|p| name_before(toks, used, p))
         })
         .or_else(|| after(&["customer", "grahak", "party", "khata"]))

@@ -171,7 +171,7 @@ const STOP: &[&str] = &[
     "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
     "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
     "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "wants", "wanted",
-    "ping", "billing", "down", "anymore", "dont", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
+    "ping", "billing", "down", "dobara", "galat", "kholna", "kholni", "anymore", "dont", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
     "lijiye", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
     "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
