@@ -212,7 +212,7 @@ const CASES: &[(&str, K, &[E])] = &[
     ("cheeni 2 bori aayi", K::UpdateStock, &[Product("cheeni"), Qty(2), Unit("bori")]),
     ("stock update karo chawal 20 kilo", K::UpdateStock, &[Product("chawal"), Qty(20), Unit("kg")]),
     ("add 30 packets of biscuit to stock", K::UpdateStock, &[Product("biscuit"), Qty(30), Unit("packet")]),
-    ("बीस पैकेट बिस्कुट आया", K::UpdateStock, &[Product("biskut"), Qty(20), Unit("packet")]),
+    ("बीस पैकेट बिस्कुट आया", K::UpdateStock, &[Product("biscuit"), Qty(20), Unit("packet")]),
     ("10 litre tel aa gaya", K::UpdateStock, &[Product("tel"), Qty(10), Unit("litre")]),
     // DailySummary
     ("aaj ka hisaab batao", K::DailySummary, &[]),
@@ -278,6 +278,8 @@ const CASES: &[(&str, K, &[E])] = &[
     ("ek naya khata kholna hai Babli ke naam se", K::CreateCustomer, &[Cust("Babli")]),
     ("Babli ka khata band kar do", K::DeleteCustomerData, &[Cust("Babli")]),
     ("nahi nahi galat ho gaya", K::Unknown, &[]),
+    ("चीनी कितनी बची है", K::CheckStock, &[Product("cheeni"), Conf(0.9)]),
+    ("राजेश ने 500 नकद और 300 यूपीआई दिए", K::RecordPayment, &[Cust("Rajesh"), Amt(80_000), Pay(&[(M::Cash, 50_000), (M::Upi, 30_000)])]),
     ("Ramesh ke liye dedh kilo aloo aur aadha kilo pyaaz", K::CreateInvoice, &[Cust("Ramesh"), Items(&[("aloo", 1500, Some("g")), ("pyaaz", 500, Some("g"))])]),
     ("3 dozen kele aur 2 packet doodh Mohan ke liye", K::CreateInvoice, &[Cust("Mohan"), Items(&[("kele", 3, Some("dozen")), ("doodh", 2, PKT)])]),
     // Unknown

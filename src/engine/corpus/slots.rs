@@ -90,7 +90,7 @@ pub(super) const DEV_PRODUCTS: Halves<(&str, &str)> = Halves {
         ("चावल", "chawal"), ("आटा", "aata"), ("चीनी", "cheeni"), ("तेल", "tel"),
         ("साबुन", "sabun"), ("नमक", "namak"), ("दूध", "doodh"),
     ],
-    held_out: &[("बिस्कुट", "biskut"), ("मैदा", "maida")],
+    held_out: &[("बिस्कुट", "biscuit"), ("मैदा", "maida")],
 };
 
 /// A quantity word or digits and its value.
