@@ -11,7 +11,8 @@
 //! also read as an amount, an item's product never as a customer's name.
 //!
 //! Known misses (the LLM, when configured, covers them): "haan bill bana do" with no
-//! items reads as a new bill, not a confirmation; "chai bana do" as a confirmation; there
+//! items reads as a new bill, not a confirmation; "chai bana do" as a confirmation;
+//! removing one line from a draft has no intent (it is asked again); there
 //! is no modify-reminder intent ("kal ke bajaye parso" becomes a new reminder); "X ko 500
 //! diya" without "udhaar" is read as a payment; a name said without a particle is the
 //! first word not in a word list (the fuzzy customer search, which asks when unsure, is

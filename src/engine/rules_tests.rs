@@ -278,6 +278,7 @@ const CASES: &[(&str, K, &[E])] = &[
     ("ek naya khata kholna hai Babli ke naam se", K::CreateCustomer, &[Cust("Babli")]),
     ("Babli ka khata band kar do", K::DeleteCustomerData, &[Cust("Babli")]),
     ("nahi nahi galat ho gaya", K::Unknown, &[]),
+    ("bill mein se maggi hata do", K::Unknown, &[]),
     ("चीनी कितनी बची है", K::CheckStock, &[Product("cheeni"), Conf(0.9)]),
     ("राजेश ने 500 नकद और 300 यूपीआई दिए", K::RecordPayment, &[Cust("Rajesh"), Amt(80_000), Pay(&[(M::Cash, 50_000), (M::Upi, 30_000)])]),
     ("Ramesh ke liye dedh kilo aloo aur aadha kilo pyaaz", K::CreateInvoice, &[Cust("Ramesh"), Items(&[("aloo", 1500, Some("g")), ("pyaaz", 500, Some("g"))])]),

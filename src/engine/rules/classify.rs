@@ -107,7 +107,12 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
 fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
     use IntentKind as K;
     let any = |w: &[&str]| has_any(t, w);
-    if any(&["gst"]) && !f.items {
+    // "bill mein se maggi hata do" removes one line, which no intent does: better asked
+    // again than read as dropping the whole draft.
+    let one_line = has_phrase(t, "mein se") || has_phrase(t, "from the");
+    if one_line && any(CANCEL) {
+        K::Unknown
+    } else if any(&["gst"]) && !f.items {
         K::ToggleGst
     } else if any(DISCOUNT) && !f.items {
         K::AddDiscount
