@@ -163,3 +163,40 @@ fn shuffle(order: &mut [usize], seed: &mut u64) {
         order.swap(i, (*seed % (i as u64 + 1)) as usize);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_sum_to_one_and_sharpen_as_the_temperature_falls() {
+        let mut s = [0f32; KINDS];
+        s[0] = 2.0;
+        s[1] = 1.0;
+        let warm = softmax(&s, 4.0);
+        let cold = softmax(&s, 0.25);
+        assert!((warm.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        assert!(cold[0] > warm[0] && cold[0] > 0.95);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_order() {
+        let (mut a, mut b): (Vec<usize>, Vec<usize>) = ((0..50).collect(), (0..50).collect());
+        shuffle(&mut a, &mut 7);
+        shuffle(&mut b, &mut 7);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_trained_model_reads_masked_requests_and_is_calibrated() {
+        let credit = predict("<name> ko 500 udhaar likho");
+        assert_eq!(credit.kind, IntentKind::AddCredit);
+        assert!((0.5..=1.0).contains(&credit.probability), "{credit:?}");
+        assert_eq!(
+            predict("<name> ka balance kitna hai").kind,
+            IntentKind::CheckBalance
+        );
+        assert!(MODEL.temperature > 0.0);
+    }
+}

@@ -117,3 +117,32 @@ fn settle(
         _ => Some((parts.to_vec(), sum)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PaymentMode::{Cash, Upi};
+
+    const TWO: [(usize, PaymentMode); 2] = [(0, Cash), (1, Upi)];
+
+    #[test]
+    fn parts_that_add_up_to_the_total_keep_it() {
+        let got = settle(&[(Cash, 600.0), (Upi, 400.0)], &[], Some(1000.0), &TWO);
+        assert_eq!(got, Some((vec![(Cash, 600.0), (Upi, 400.0)], 1000.0)));
+    }
+
+    #[test]
+    fn fractions_are_shares_of_the_total_and_a_remainder_goes_to_the_open_mode() {
+        let halves = settle(&[(Cash, 0.5), (Upi, 0.5)], &[], Some(800.0), &TWO);
+        assert_eq!(halves, Some((vec![(Cash, 400.0), (Upi, 400.0)], 800.0)));
+        let rest = settle(&[(Cash, 600.0)], &[Upi], Some(1000.0), &TWO);
+        assert_eq!(rest, Some((vec![(Cash, 600.0), (Upi, 400.0)], 1000.0)));
+    }
+
+    #[test]
+    fn fractions_without_a_total_mean_nothing() {
+        assert_eq!(settle(&[(Cash, 0.5)], &[Upi], None, &TWO), None);
+        let parts = settle(&[(Cash, 500.0), (Upi, 300.0)], &[], None, &TWO);
+        assert_eq!(parts, Some((vec![(Cash, 500.0), (Upi, 300.0)], 800.0)));
+    }
+}
