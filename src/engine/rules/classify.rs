@@ -46,7 +46,9 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     if any(BILL) {
         return invoice_kind(t, f);
     }
-    if f.contact || (any(FIELDS) && any(UPDATE) && !any(QUERY)) {
+    // "Ramesh 98765… wale ka 400 aaya": a phone said to say who paid is not an update.
+    let money_moves = f.amount && (any(PAY) || any(CREDIT)) && !any(FIELDS);
+    if (f.contact && !money_moves) || (any(FIELDS) && any(UPDATE) && !any(QUERY)) {
         return K::UpdateCustomer;
     }
     // "Salim ka pata kya hai": a question about a field is a question about the customer.

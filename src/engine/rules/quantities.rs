@@ -172,9 +172,20 @@ pub(super) fn percent(toks: &[Tok], used: &mut [bool]) -> Option<u32> {
 /// The amount of money said: a number next to a currency word if there is one, else the
 /// first free number.
 pub(super) fn amount(toks: &[Tok], used: &mut [bool]) -> Option<i64> {
+    // "2 din pehle ka 700", "10 tareekh tak 500", "room no 12 wale": a number of days,
+    // a date or an address is not the money.
+    let not_money = |i: usize| {
+        time_unit(text(toks, i + 1))
+            || i.checked_sub(1).is_some_and(|p| {
+                matches!(
+                    text(toks, p),
+                    "no" | "number" | "room" | "flat" | "house" | "gali" | "sector" | "plot"
+                )
+            })
+    };
     let free: Vec<usize> = (0..toks.len())
         .filter(|&i| !used[i] && toks[i].num.is_some())
-        .filter(|&i| lexicon::unit(text(toks, i + 1)).is_none())
+        .filter(|&i| lexicon::unit(text(toks, i + 1)).is_none() && !not_money(i))
         .collect();
     let near_currency = |&i: &usize| {
         lexicon::is_currency(text(toks, i + 1))
