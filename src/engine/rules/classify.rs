@@ -27,69 +27,12 @@ pub(super) struct Facts {
 
 pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
     use IntentKind as K;
+    if let Some(k) = records(t, f) {
+        return k;
+    }
     let any = |w: &[&str]| has_any(t, w);
-    if language(t).is_some() || other_language(t) {
-        return K::SwitchLanguage;
-    }
-    if any(REMINDER) || messages_later(t) {
-        return if any(CANCEL) || any(&["mat", "nahi", "nahin", "dont", "anymore"]) {
-            K::CancelReminder
-        } else if any(LIST) && !f.amount {
-            K::ListReminders
-        } else {
-            K::CreateReminder
-        };
-    }
-    if creates_customer(t) {
-        return K::CreateCustomer;
-    }
-    if any(BILL) {
-        return invoice_kind(t, f);
-    }
-    // "Ramesh 98765… wale ka 400 aaya": a phone said to say who paid is not an update.
-    let money_moves = f.amount && (any(PAY) || any(CREDIT)) && !any(FIELDS);
-    if (f.contact && !money_moves) || (any(FIELDS) && any(UPDATE) && !any(QUERY)) {
-        return K::UpdateCustomer;
-    }
-    // "Salim ka pata kya hai": a question about a field is a question about the customer.
-    if any(FIELDS) && any(QUERY) && f.named {
-        return K::CustomerInfo;
-    }
-    let closes = has_phrase(t, "khata band") || has_phrase(t, "account band");
-    if (any(DELETE) && any(DATA)) || closes || has_phrase(t, "close account") {
-        return K::DeleteCustomerData;
-    }
-    if any(&["gst"]) {
-        return K::ToggleGst;
-    }
-    let chhod = any(&["chhod", "chod"]) && f.amount;
-    if any(DISCOUNT) || chhod || (any(&["kam"]) && !any(STOCK)) {
-        return K::AddDiscount;
-    }
-    let money_words = any(CREDIT) || any(BALANCE) || any(PAY);
-    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items && !money_words) {
-        return K::ConfirmInvoice;
-    }
-    if daily(t) {
-        return K::DailySummary;
-    }
-    // "Ramesh ke naam 10 anda aur 1 bread": items for a named customer are a new bill
-    // ("aur" there joins items; it does not add to a draft).
-    let adds = t
-        .iter()
-        .any(|w| w.text != "aur" && ADD_ITEMS.contains(&w.text.as_str()));
-    // Goods given on credit ("Gupta ji ko 3 kilo chini diya udhaar pe") are a bill too.
-    let money_said = t.iter().any(|w| super::lexicon::is_currency(&w.text));
-    if f.items && f.named && !adds && !money_said && !any(PAY_STRONG) && !any(STOCK) {
-        return K::CreateInvoice;
-    }
-    // "Sanjay aaye hain, 2 kilo suji chahiye": wanted items are a sale, not a delivery.
-    if f.items && any(&["chahiye", "chahie", "chaiye", "want", "wants"]) && !adds {
-        return if f.named {
-            K::CreateInvoice
-        } else {
-            K::AddItems
-        };
+    if let Some(k) = goods(t, f) {
+        return k;
     }
     if let Some(k) = stock(t) {
         return k;
@@ -104,6 +47,81 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
         return K::CustomerInfo;
     }
     if f.items { K::AddItems } else { K::Unknown }
+}
+
+/// Intents named by a cue of their own: language, reminders, customers' records, bills,
+/// GST, discounts, confirmation and the day's summary.
+fn records(t: &[Tok], f: &Facts) -> Option<IntentKind> {
+    use IntentKind as K;
+    let any = |w: &[&str]| has_any(t, w);
+    if language(t).is_some() || other_language(t) {
+        return Some(K::SwitchLanguage);
+    }
+    if any(REMINDER) || messages_later(t) {
+        return Some(
+            if any(CANCEL) || any(&["mat", "nahi", "nahin", "dont", "anymore"]) {
+                K::CancelReminder
+            } else if any(LIST) && !f.amount {
+                K::ListReminders
+            } else {
+                K::CreateReminder
+            },
+        );
+    }
+    if creates_customer(t) {
+        return Some(K::CreateCustomer);
+    }
+    if any(BILL) {
+        return Some(invoice_kind(t, f));
+    }
+    // "Ramesh 98765… wale ka 400 aaya": a phone said to say who paid is not an update.
+    let money_moves = f.amount && (any(PAY) || any(CREDIT)) && !any(FIELDS);
+    if (f.contact && !money_moves) || (any(FIELDS) && any(UPDATE) && !any(QUERY)) {
+        return Some(K::UpdateCustomer);
+    }
+    // "Salim ka pata kya hai": a question about a field is a question about the customer.
+    if any(FIELDS) && any(QUERY) && f.named {
+        return Some(K::CustomerInfo);
+    }
+    let closes = has_phrase(t, "khata band") || has_phrase(t, "account band");
+    if (any(DELETE) && any(DATA)) || closes || has_phrase(t, "close account") {
+        return Some(K::DeleteCustomerData);
+    }
+    if any(&["gst"]) {
+        return Some(K::ToggleGst);
+    }
+    let chhod = any(&["chhod", "chod"]) && f.amount;
+    if any(DISCOUNT) || chhod || (any(&["kam"]) && !any(STOCK)) {
+        return Some(K::AddDiscount);
+    }
+    let money_words = any(CREDIT) || any(BALANCE) || any(PAY);
+    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items && !money_words) {
+        return Some(K::ConfirmInvoice);
+    }
+    daily(t).then_some(K::DailySummary)
+}
+
+/// Items said without the word "bill": a sale to a named customer, or more for the draft.
+fn goods(t: &[Tok], f: &Facts) -> Option<IntentKind> {
+    use IntentKind as K;
+    let any = |w: &[&str]| has_any(t, w);
+    // "Ramesh ke naam 10 anda aur 1 bread": items for a named customer are a new bill
+    // ("aur" there joins items; it does not add to a draft).
+    let adds = t
+        .iter()
+        .any(|w| w.text != "aur" && ADD_ITEMS.contains(&w.text.as_str()));
+    // Goods given on credit ("Gupta ji ko 3 kilo chini diya udhaar pe") are a bill too.
+    let money_said = t.iter().any(|w| super::lexicon::is_currency(&w.text));
+    if f.items && f.named && !adds && !money_said && !any(PAY_STRONG) && !any(STOCK) {
+        return Some(K::CreateInvoice);
+    }
+    // "Sanjay aaye hain, 2 kilo suji chahiye": wanted items are a sale, not a delivery.
+    let wanted = any(&["chahiye", "chahie", "chaiye", "want", "wants"]);
+    (f.items && wanted && !adds).then_some(if f.named {
+        K::CreateInvoice
+    } else {
+        K::AddItems
+    })
 }
 
 fn invoice_kind(t: &[Tok], f: &Facts) -> IntentKind {
