@@ -6,6 +6,8 @@
 //! lets the more specific reading win (time and items before the plain amount).
 
 use super::lexicon::{self, is_content};
+use std::ops::Range;
+
 use super::normalize::Tok;
 use crate::engine::intent::ItemEntity;
 
@@ -57,40 +59,10 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
         if text(toks, j) == "of" {
             j += 1;
         }
-        let start = j;
-        // "dal" is also the verb "put" ("daal do"), but right after a unit it is lentils.
-        let lentils = unit.is_some() && matches!(text(toks, j), "dal" | "daal");
-        while j < toks.len()
-            && j - start < 3
-            && !used[j]
-            && (is_content(&toks[j]) || (lentils && j == start))
-        {
-            j += 1;
-        }
-        // "20 packet eggs Savitri ke naam": the word before "ke"/"ko"/"ne"/"se" is a name,
-        // not the end of the product ("chai patti ka bill" keeps its "ka").
-        if j - start > 1 && matches!(text(toks, j), "ke" | "ko" | "ne" | "se") {
-            j -= 1;
-            // A name typed with capitals may be two words ("besan Priya Sharma ke naam").
-            let capital = |k: usize| toks[k].orig.starts_with(|c: char| c.is_uppercase());
-            while j - start > 1 && capital(j - 1) {
-                j -= 1;
-            }
-        }
-        let mut product = start..j;
-        if product.is_empty() && unit.is_some() {
-            // "daal 3 bori aa gayi": before a quantity with a unit, "daal" is lentils too.
-            let lentils = |k: usize| matches!(text(toks, k), "dal" | "daal");
-            let mut b = i;
-            while b > 0
-                && i - b < 2
-                && !used[b - 1]
-                && (is_content(&toks[b - 1]) || (b == i && lentils(b - 1)))
-            {
-                b -= 1;
-            }
-            product = b..i;
-        }
+        let product = product_after(toks, used, j, unit.is_some())
+            .or_else(|| unit.and_then(|_| product_before(toks, used, i)))
+            .unwrap_or(j..j);
+        j = product.end.max(j);
         if product.is_empty() {
             i += 1;
             continue;
@@ -109,9 +81,50 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             quantity,
             unit: unit.map(str::to_string),
         });
-        i = j.max(product.end).max(i + 1);
+        i = j.max(i + 1);
     }
     items
+}
+
+/// The product's words from `start`: up to three content words ("chai patti"), a name
+/// after them left out.
+fn product_after(toks: &[Tok], used: &[bool], start: usize, unit: bool) -> Option<Range<usize>> {
+    let mut j = start;
+    // "dal" is also the verb "put" ("daal do"), but right after a unit it is lentils.
+    let lentils = unit && matches!(text(toks, j), "dal" | "daal");
+    while j < toks.len()
+        && j - start < 3
+        && !used[j]
+        && (is_content(&toks[j]) || (lentils && j == start))
+    {
+        j += 1;
+    }
+    // "20 packet eggs Savitri ke naam": the word before "ke"/"ko"/"ne"/"se" is a name,
+    // not the end of the product ("chai patti ka bill" keeps its "ka").
+    if j - start > 1 && matches!(text(toks, j), "ke" | "ko" | "ne" | "se") {
+        j -= 1;
+        // A name typed with capitals may be two words ("besan Priya Sharma ke naam").
+        let capital = |k: usize| toks[k].orig.starts_with(|c: char| c.is_uppercase());
+        while j - start > 1 && capital(j - 1) {
+            j -= 1;
+        }
+    }
+    (j > start).then_some(start..j)
+}
+
+/// "cheeni 2 bori": the product said before its quantity, one or two words.
+fn product_before(toks: &[Tok], used: &[bool], i: usize) -> Option<Range<usize>> {
+    // "daal 3 bori aa gayi": before a quantity with a unit, "daal" is lentils too.
+    let lentils = |k: usize| matches!(text(toks, k), "dal" | "daal");
+    let mut b = i;
+    while b > 0
+        && i - b < 2
+        && !used[b - 1]
+        && (is_content(&toks[b - 1]) || (b == i && lentils(b - 1)))
+    {
+        b -= 1;
+    }
+    (b < i).then_some(b..i)
 }
 
 /// Quantities are whole units: "dedh kilo" becomes 1500 g, "aadha litre" 500 ml.
