@@ -25,29 +25,8 @@ pub(super) fn read(toks: &[Tok], used: &mut [bool]) -> (Vec<PaymentPart>, Option
     if modes.is_empty() {
         return (Vec::new(), None);
     }
-    let free = |i: usize, used: &[bool]| {
-        !used[i]
-            && toks[i].num.is_some()
-            && lexicon::unit(toks.get(i + 1).map_or("", |t| t.text.as_str())).is_none()
-    };
-    let mut paired: Vec<Option<usize>> = vec![None; modes.len()];
-    for d in 1..=REACH {
-        for (k, &(m, _)) in modes.iter().enumerate() {
-            if paired[k].is_some() {
-                continue;
-            }
-            let near = [m.checked_sub(d), Some(m + d)];
-            if let Some(i) = near
-                .into_iter()
-                .flatten()
-                .find(|&i| i < toks.len() && free(i, used))
-            {
-                used[i] = true;
-                paired[k] = Some(i);
-            }
-        }
-    }
-    let left: Vec<usize> = (0..toks.len()).filter(|&i| free(i, used)).collect();
+    let paired = pair(toks, used, &modes);
+    let left: Vec<usize> = (0..toks.len()).filter(|&i| free(toks, used, i)).collect();
     let value = |i: usize| toks[i].num.unwrap_or(0.0);
     let mut parts: Vec<(PaymentMode, f64)> = modes
         .iter()
@@ -81,6 +60,35 @@ pub(super) fn read(toks: &[Tok], used: &mut [bool]) -> (Vec<PaymentPart>, Option
         .collect::<Vec<_>>();
     let total = paise(total);
     (parts, total)
+}
+
+/// A number free to be money: not yet read, and not a quantity of something.
+fn free(toks: &[Tok], used: &[bool], i: usize) -> bool {
+    !used[i]
+        && toks[i].num.is_some()
+        && lexicon::unit(toks.get(i + 1).map_or("", |t| t.text.as_str())).is_none()
+}
+
+/// For each mode word, the free number nearest it (before it first), each number once.
+fn pair(toks: &[Tok], used: &mut [bool], modes: &[(usize, PaymentMode)]) -> Vec<Option<usize>> {
+    let mut paired: Vec<Option<usize>> = vec![None; modes.len()];
+    for d in 1..=REACH {
+        for (k, &(m, _)) in modes.iter().enumerate() {
+            if paired[k].is_some() {
+                continue;
+            }
+            let near = [m.checked_sub(d), Some(m + d)];
+            if let Some(i) = near
+                .into_iter()
+                .flatten()
+                .find(|&i| i < toks.len() && free(toks, used, i))
+            {
+                used[i] = true;
+                paired[k] = Some(i);
+            }
+        }
+    }
+    paired
 }
 
 /// The parts in rupees and the total, from the paired parts, the mode words left without a
