@@ -217,28 +217,7 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     let pay = any(PAY) || has_phrase(t, "aa gaye") || has_phrase(t, "aa gayi") || paid_by_mode;
     let credit = any(CREDIT) || (any(&["credit"]) && !any(&["card"]));
     let asks = any(QUERY);
-    // "kis kis ka baaki", "kaun kaun udhaar mein", "who has not paid": about everyone.
-    let who_all = has_phrase(t, "kis kis")
-        || has_phrase(t, "kaun kaun")
-        || any(&[
-            "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka", "jin", "kisi",
-            "koi", "anyone", "anybody",
-        ]);
-    let repeated = has_phrase(t, "kis kis") || has_phrase(t, "kaun kaun");
-    let everyone = any(&[
-        "sabka",
-        "sabke",
-        "sabki",
-        "sabhi",
-        "everyone",
-        "everybody",
-        "list",
-        "logon",
-        "walon",
-        "customers",
-    ]);
-    let about_dues = pay || credit || any(BALANCE);
-    if about_dues && (repeated || (who_all && !f.named) || (everyone && !f.amount)) {
+    if (pay || credit || any(BALANCE)) && asks_about_everyone(t, f) {
         return Some(K::ListBalances);
     }
     // "udhaar tha, aaj de gaya", "Ramesh ne 500 de diye": handed over, so paid.
@@ -265,7 +244,7 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     }
     Some(if any(TOTAL) && !f.named {
         K::TotalPending
-    } else if any(EVERYONE) || (who_all && !f.named) {
+    } else if any(EVERYONE) || asks_about_everyone(t, f) {
         K::ListBalances
     } else if f.who || any(&["balance"]) {
         K::CheckBalance
@@ -287,6 +266,30 @@ pub(super) fn language(t: &[Tok]) -> Option<Language> {
         "bhasha", "switch", "reply", "jawab", "use",
     ];
     has_any(t, &cue).then_some(lang)
+}
+
+/// "kis kis ka baaki", "kaun kaun udhaar mein", "who has not paid", "sabka udhaar":
+/// a question about everyone's dues rather than one customer's.
+fn asks_about_everyone(t: &[Tok], f: &Facts) -> bool {
+    let any = |w: &[&str]| has_any(t, w);
+    let repeated = has_phrase(t, "kis kis") || has_phrase(t, "kaun kaun");
+    let who = any(&[
+        "who", "kisne", "kiske", "kiska", "kinka", "kinke", "which", "jinka", "jin", "kisi", "koi",
+        "anyone", "anybody",
+    ]);
+    let everyone = any(&[
+        "sabka",
+        "sabke",
+        "sabki",
+        "sabhi",
+        "everyone",
+        "everybody",
+        "list",
+        "logon",
+        "walon",
+        "customers",
+    ]);
+    repeated || (who && !f.named) || (everyone && !f.amount)
 }
 
 /// "Ramesh ko kal message bhejo paise ke liye": a message at a time is a reminder.
