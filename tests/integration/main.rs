@@ -36,5 +36,6 @@ mod tracing_e2e;
 mod voice;
 mod voice_dialogue;
 mod voice_fakes;
+mod voice_languages;
 mod webhooks;
 mod ws;
