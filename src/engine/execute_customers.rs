@@ -267,6 +267,7 @@ pub async fn start_erasure(
                 "Is customer ke liye bahut baar code maanga gaya hai. Thodi der baad boliye."
                     .into(),
                 "A code was asked for this customer too often. Try again later.".into(),
+                "इस ग्राहक के लिए कोड बहुत बार माँगा गया है। थोड़ी देर बाद बोलिए।".into(),
             );
             return Ok(Outcome::new(parsed.intent, Status::Failed, reply));
         }

@@ -102,6 +102,7 @@ pub fn not_allowed(lang: Language) -> String {
         lang,
         "Maaf kijiye, aapko yeh karne ki anumati nahi hai. Owner ya manager se kahiye.".into(),
         "Sorry, you are not allowed to do that. Ask the owner or a manager.".into(),
+        "माफ़ कीजिए, आपको यह करने की अनुमति नहीं है। मालिक या मैनेजर से कहिए।".into(),
     )
 }
 
