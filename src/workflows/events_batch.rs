@@ -51,14 +51,22 @@ const QUEUE_MAX: usize = 16 * FLUSH_MAX;
 /// text if that event could not be numbered or stored (`pcall`, so one bad job's keys do
 /// not fail the others). A later event finding no sequence (Redis lost the job's keys)
 /// is preceded by a `reload` event with id 1, built from its body (whose fields
-/// serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last).
+/// serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last). A job's two
+/// keys get their TTL once per batch, after its last event in it; ids are printed as
+/// integers (`%d`), since Lua's own number printing is a floating-point format and was
+/// the script's largest cost after the commands.
 const PUBLISH_SCRIPT: &str = r#"
 local out = {}
+-- A job's keys get their TTL once per batch, at its last event here.
+local last = {}
+for i = 4, #ARGV do
+  last[KEYS[2 * i - 7]] = i
+end
 for i = 4, #ARGV do
   local seq, stream = KEYS[2 * i - 7], KEYS[2 * i - 6]
   local body = string.sub(ARGV[i], 2)
   local n = redis.pcall('INCR', seq)
-  if type(n) ~= 'table' and n == 1 and string.sub(ARGV[i], 1, 1) == '0' then
+  if type(n) ~= 'table' and n == 1 and string.byte(ARGV[i], 1) == 48 then
     local head = string.match(body, '^{"job_id":"[^"]*","tenant_id":"[^"]*"')
     local ts = string.match(body, '"ts":"[^"]*"}$')
     if head and ts then
@@ -72,16 +80,20 @@ for i = 4, #ARGV do
   if type(n) == 'table' then
     out[#out + 1] = n.err
   else
-    local payload = '{"id":' .. n .. ',' .. string.sub(body, 2)
-    local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], n .. '-0', 'e', payload)
+    -- '%d', not Lua's own number formatting ('%.14g', a floating-point print).
+    local id = string.format('%d', n)
+    local payload = '{"id":' .. id .. ',' .. string.sub(body, 2)
+    local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], id .. '-0', 'e', payload)
     if type(added) == 'table' then
       out[#out + 1] = added.err
     else
-      redis.call('EXPIRE', seq, ARGV[2])
-      redis.call('EXPIRE', stream, ARGV[2])
       redis.call('PUBLISH', ARGV[3], payload)
       out[#out + 1] = n
     end
+  end
+  if last[seq] == i then
+    redis.pcall('EXPIRE', seq, ARGV[2])
+    redis.pcall('EXPIRE', stream, ARGV[2])
   end
 end
 return out
