@@ -74,6 +74,13 @@ impl App {
         let signing_key = signing_key(&settings)?;
         let tokens = Arc::new(token_service(&settings, &signing_key)?);
         let mailer = Mailer::new(&settings.smtp)?;
+        if !mailer.configured() {
+            // Production refuses to start this way (config); development runs but must
+            // say it, or an operator learns from users that codes never arrive.
+            tracing::warn!(
+                "email is off (EXECORA_SMTP_URL is empty): login codes, invitations and erasure codes are not sent, so invited users cannot log in"
+            );
+        }
         let trusted_proxies = Arc::new(settings.http.trusted_proxy_nets()?);
         let store = DocumentStore::from_settings(&settings.storage, &settings.data_dir);
         // Download links are keyed from the signing key: one secret less to manage.

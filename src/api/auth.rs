@@ -54,6 +54,30 @@ pub async fn issue_pair(
     })
 }
 
+/// Mails a login code; runs detached from the request that asked for it, so failures
+/// are only logged (the user asks again) and never change that request's answer.
+async fn send_login_code(app: App, email: String, code: String) {
+    let minutes = app.settings.auth.otp_ttl_secs / 60;
+    let text = format!(
+        "Your Execora login code is {code}.\n\nIt expires in {minutes} minutes. If you did not ask for it, ignore this email.\n"
+    );
+    let outcome = match app
+        .mailer
+        .send(&email, "Your Execora login code", text)
+        .await
+    {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, "login code email not sent");
+            "failed"
+        }
+    };
+    app.metrics
+        .auth_events
+        .with_label_values(&["otp_sent", outcome])
+        .inc();
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "email or password is wrong")
 }
@@ -150,31 +174,17 @@ impl AuthApi {
             return Err(email::undeliverable());
         }
         let email = users::normalise_email(&body.email);
-        if users::credentials(&app.pool, &email).await?.is_none() {
-            return Ok(accepted);
-        }
+        // The same work for every address, registered or not (a lookup and a code in
+        // Redis), and the mail leaves off the request path: neither the answer nor its
+        // time says whether the address has an account, with or without SMTP.
+        let registered = users::credentials(&app.pool, &email).await?.is_some();
         let code = app.otp.issue(&email).await.map_err(|e| {
             tracing::warn!(error = %e, "otp store unavailable");
             ApiError::unavailable("try again shortly")
         })?;
-        let text = format!(
-            "Your Execora login code is {code}.\n\nIt expires in {} minutes. If you did not ask for it, ignore this email.\n",
-            expires_in / 60
-        );
-        if let Err(e) = app
-            .mailer
-            .send(&email, "Your Execora login code", text)
-            .await
-        {
-            tracing::warn!(error = %e, "login code email not sent");
-            return Err(ApiError::unavailable(
-                "the login code could not be sent; try again",
-            ));
+        if registered {
+            tokio::spawn(send_login_code(app.0.clone(), email, code));
         }
-        app.metrics
-            .auth_events
-            .with_label_values(&["otp_sent", "ok"])
-            .inc();
         Ok(accepted)
     }
 

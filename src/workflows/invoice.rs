@@ -73,7 +73,7 @@ fn create(ctx: StepContext) -> StepFuture {
         let invoice = invoices::issue(&ctx.deps.pool, ctx.tenant_id, ctx.job_id, &req)
             .await
             .map_err(|e| match e {
-                InvoiceError::Db(db) => StepError::Transient(format!("database: {db}")),
+                InvoiceError::Db(db) => StepError::from(db),
                 other => StepError::Permanent(other.to_string()),
             })?;
         let cache = &ctx.deps.cache;

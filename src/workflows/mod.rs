@@ -24,6 +24,7 @@ pub mod registry;
 pub mod reminder;
 pub mod runtime;
 pub mod spec;
+mod step_errors;
 pub mod upkeep;
 pub mod voice;
 pub mod voice_support;

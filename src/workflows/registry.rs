@@ -25,7 +25,7 @@ pub enum StepError {
 
 impl From<sqlx::Error> for StepError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Transient(format!("database: {e}"))
+        super::step_errors::database(&e)
     }
 }
 
