@@ -147,6 +147,14 @@ impl From<sqlx::Error> for ApiError {
                     "text must not contain NUL (U+0000) characters",
                 )
             }
+            // An amount past the bounds that keep every sum of money inside bigint.
+            sqlx::Error::Database(db) if crate::domain::amounts::is_bound(db.as_ref()) => {
+                tracing::info!(error = %db, "amount past its bound");
+                Self::unprocessable(
+                    crate::domain::amounts::TOO_LARGE,
+                    "the amount, or this business's ledger with it, is larger than allowed",
+                )
+            }
             // A value the column cannot hold (a sum past bigint, a date past the calendar):
             // the client's numbers, not a fault here. Inputs are bounded in the spec; this
             // catches what their combination can still reach (stock plus a large delta).
