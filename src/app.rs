@@ -157,6 +157,7 @@ impl App {
             policy: Policy {
                 confirm_above_paise: settings.voice.confirm_above_paise,
                 min_confidence: settings.voice.min_confidence_percent as f32 / 100.0,
+                min_reminder_interval_minutes: settings.reminders.min_interval_minutes,
             },
             staging: voice_staging.clone(),
             queue: queue.clone(),

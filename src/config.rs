@@ -114,6 +114,7 @@ settings! {
     "voice.max_audio_bytes", "EXECORA_VOICE_MAX_AUDIO_BYTES", Integer, "10485760", "Largest recording accepted for one utterance.";
     "voice.session_idle_secs", "EXECORA_VOICE_SESSION_IDLE_SECS", Integer, "86400", "A voice session idle this long is forgotten (its draft and context).";
     "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
+    "reminders.min_interval_minutes", "EXECORA_REMINDERS_MIN_INTERVAL_MINUTES", Integer, "60", "Shortest interval of a recurring reminder (\"har 5 minute\"); a shorter one is refused with 422 `reminder_too_frequent`, so no role can have a customer messaged every minute.";
     "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Hours, in each business's time zone, in which no reminder is sent (HH:MM-HH:MM); empty = none.";
     "jobs.batch_size", "EXECORA_JOBS_BATCH_SIZE", Integer, "64", "Jobs a worker reads from Redis at a time, and the most it holds not yet started.";
     "jobs.lease_ms", "EXECORA_JOBS_LEASE_MS", Integer, "15000", "A worker renews the lease of every job it holds while it lives; a stopped worker's jobs are taken by another after this long (and a third).";

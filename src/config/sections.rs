@@ -125,6 +125,8 @@ pub struct WhatsAppSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReminderSettings {
     pub sweep_interval_secs: u64,
+    /// Customers are messaged at most this often by one reminder.
+    pub min_interval_minutes: u32,
     pub quiet_hours: String,
 }
 

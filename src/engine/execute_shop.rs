@@ -68,6 +68,7 @@ async fn create_reminder(
         text: &when,
         message: message.as_deref(),
         created_by,
+        min_interval_minutes: engine.policy.min_reminder_interval_minutes,
     };
     match reminders::create(engine.pool, engine.tenant, new).await {
         Ok(r) => {
@@ -87,6 +88,14 @@ async fn create_reminder(
                 lang,
                 "Yeh samay nikal chuka hai.".into(),
                 "That time has already passed.".into(),
+            );
+            Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
+        }
+        Err(ReminderError::TooFrequent(min)) => {
+            let reply = replies::either(
+                lang,
+                format!("Reminder {min} minute se jaldi nahi bhej sakte."),
+                format!("A reminder can repeat at most every {min} minutes."),
             );
             Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
         }

@@ -142,3 +142,95 @@ async fn amounts_are_bounded_when_written_so_no_balance_can_overflow() {
         .unwrap();
     assert_eq!(balance["balance_paise"], 500, "{balance}");
 }
+
+#[tokio::test]
+async fn a_job_failed_by_the_database_shows_a_stable_message_not_its_text() {
+    let env = TestEnv::new().await;
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, owner, _) = sign_up(&t.base, &unique_email("boss"), PASSWORD).await;
+    let buyer = crate::razorpay::new_customer(&t.base, &owner, "Dinesh").await;
+    // Any row the invoice step writes now breaks a constraint the database names.
+    sqlx::query("alter table invoices add constraint secret_sabotage_rule check (total_paise < 0) not valid")
+        .execute(&t.app.pool)
+        .await
+        .unwrap();
+    let line =
+        json!({"description": "Tea", "quantity": 1, "unit_price_paise": 1000, "gst_rate_bp": 500});
+    let job: Value = client()
+        .post(format!("{}/api/v1/invoices", t.base))
+        .bearer_auth(&owner)
+        .header("prefer", "wait=20")
+        .json(&json!({"customer_id": buyer["id"], "lines": [line]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The same input would break the rule again: failed at once, not retried to death.
+    assert_eq!(job["state"], "failed", "{job}");
+    let shown: Value = client()
+        .get(format!(
+            "{}/api/v1/jobs/{}",
+            t.base,
+            job["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown["errors"][0]["error"], "the database refused the data of this job",
+        "{shown}"
+    );
+    for leak in ["secret_sabotage_rule", "violates", "check constraint"] {
+        assert!(!shown.to_string().contains(leak), "{leak} shown: {shown}");
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn customer_reminders_repeat_no_more_often_than_the_minimum_interval() {
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_REMINDERS_MIN_INTERVAL_MINUTES", "120");
+    let t = TestApp::start(&env, true, false).await;
+    let (_, _, owner, _) = sign_up(&t.base, &unique_email("boss"), PASSWORD).await;
+    let buyer = crate::razorpay::new_customer(&t.base, &owner, "Dinesh").await;
+    let remind = |when: &'static str| {
+        client()
+            .post(format!("{}/api/v1/reminders", t.base))
+            .bearer_auth(&owner)
+            .json(&json!({"customer_id": buyer["id"], "when": when}))
+            .send()
+    };
+    for when in ["har 1 minute", "har 119 minute"] {
+        let (status, answer) = status_of(remind(when).await.unwrap()).await;
+        assert_eq!(status, 422, "{when}: {answer}");
+        assert_eq!(answer["code"], "reminder_too_frequent", "{when}");
+        assert!(
+            answer["message"].as_str().unwrap().contains("120"),
+            "{answer}"
+        );
+    }
+    let (status, answer) = status_of(remind("har 120 minute").await.unwrap()).await;
+    assert_eq!(status, 201, "{answer}");
+    // One-off and daily reminders are not intervals and are unaffected.
+    assert_eq!(
+        status_of(remind("10 minute baad").await.unwrap()).await.0,
+        201
+    );
+    let list: Value = client()
+        .get(format!("{}/api/v1/reminders", t.base))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!list.to_string().contains("har 1 minute"), "{list}");
+}
