@@ -36,9 +36,8 @@ pub async fn issue_pair(
     tenant: Uuid,
     role: Role,
 ) -> Result<TokenPair, ApiError> {
-    let access_token = app.tokens.issue(tenant, user, role)?;
     let refresh_token = secrets::random_token();
-    sessions::start(
+    let login = sessions::start(
         &app.pool,
         user,
         tenant,
@@ -46,6 +45,7 @@ pub async fn issue_pair(
         app.settings.auth.refresh_ttl_days,
     )
     .await?;
+    let access_token = app.tokens.issue_for_login(tenant, user, role, login)?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer".into(),
@@ -262,8 +262,8 @@ impl AuthApi {
             app.settings.auth.refresh_grace_secs,
         )
         .await?;
-        let owner = match outcome {
-            sessions::Refresh::Rotated(owner) => owner,
+        let (owner, login) = match outcome {
+            sessions::Refresh::Rotated(owner, login) => (owner, login),
             sessions::Refresh::ReuseDetected(login) => {
                 app.revocations
                     .publish(&Revoked::login(
@@ -290,7 +290,9 @@ impl AuthApi {
             }
         };
         let role = Role::parse(&owner.role).unwrap_or(Role::Staff);
-        let access_token = app.tokens.issue(owner.business_id, owner.user_id, role)?;
+        let access_token =
+            app.tokens
+                .issue_for_login(owner.business_id, owner.user_id, role, login)?;
         Ok(Json(TokenPair {
             access_token,
             token_type: "Bearer".into(),

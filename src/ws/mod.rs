@@ -17,7 +17,7 @@ use poem::{
     },
 };
 
-use crate::{app::App, auth::Principal, domain::users, workflows::hub::Hub};
+use crate::{app::App, auth::Principal, workflows::hub::Hub};
 
 /// The application protocol name clients offer and the server echoes.
 pub const APP_PROTOCOL: &str = "execora.v1";
@@ -55,7 +55,7 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
         let Ok(p) = app.tokens.verify(&token) else {
             continue;
         };
-        if users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+        if crate::auth::validity::honoured(&app.pool, &p)
             .await
             .unwrap_or(false)
         {
@@ -70,7 +70,7 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
     let p = app.tickets.redeem(&ticket).await.ok().flatten()?;
     // The ticket outlives nothing: a user removed or signed out everywhere after it was
     // minted is refused like their token would be.
-    users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+    crate::auth::validity::honoured(&app.pool, &p)
         .await
         .unwrap_or(false)
         .then_some(p)

@@ -25,7 +25,7 @@ use crate::{
     },
     app::App,
     auth::{Principal, permissions::Action, revocation::Notice},
-    domain::{jobs, users},
+    domain::jobs,
     error::api_error_parts,
     telemetry::otel,
     workflows::voice::AudioInput,
@@ -290,7 +290,7 @@ impl Session {
             Ok(Notice::Revoked(r)) => r.ends(p),
             Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
                 // A failed check keeps the session: expiry still ends it.
-                users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at)
+                crate::auth::validity::honoured(&self.app.pool, &p)
                     .await
                     .is_ok_and(|valid| !valid)
             }
@@ -308,7 +308,7 @@ impl Session {
         if (p.tenant_id, p.user_id) != (self.principal.tenant_id, self.principal.user_id) {
             return refused();
         }
-        match users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at).await {
+        match crate::auth::validity::honoured(&self.app.pool, &p).await {
             Ok(true) => {
                 self.principal = p;
                 let frame = encode(&ServerMessage::Authenticated {
