@@ -177,6 +177,7 @@ impl App {
             store: store.clone(),
             portal_key: portal_key.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_string(),
+            invoice_link_ttl_secs: settings.invoice_link_ttl_hours.saturating_mul(3600),
             cache: cache.clone(),
             voice,
         };

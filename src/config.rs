@@ -72,6 +72,7 @@ settings! {
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
     "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for links sent to customers (invoice downloads).";
+    "invoice_link_ttl_hours", "EXECORA_INVOICE_LINK_TTL_HOURS", Integer, "168", "How long a public invoice download link (`/pub/invoices/…`, sent by WhatsApp) works; it stops earlier when the invoice is cancelled or its customer erased.";
     "storage.local_dir", "EXECORA_STORAGE_LOCAL_DIR", Text, "", "Directory for rendered documents when no S3 bucket is set; empty = `<data_dir>/files`.";
     "storage.s3_bucket", "EXECORA_S3_BUCKET", Text, "", "S3 bucket for documents and recordings; empty = the local directory.";
     "storage.s3_endpoint", "EXECORA_S3_ENDPOINT", Text, "", "S3-compatible endpoint (MinIO, R2, s3s-fs); empty = AWS. Path-style addressing.";
@@ -177,6 +178,8 @@ pub struct Settings {
     pub workflows_dir: PathBuf,
     pub migrate_on_start: bool,
     pub public_url: String,
+    /// Lifetime of public invoice links.
+    pub invoice_link_ttl_hours: u64,
     pub jwt: JwtSettings,
     pub whatsapp: WhatsAppSettings,
     pub jobs: JobSettings,

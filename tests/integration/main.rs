@@ -26,6 +26,7 @@ mod reminders_zones;
 mod security;
 mod security_input;
 mod security_limits;
+mod security_links;
 mod security_roles;
 mod security_tokens;
 mod shop;
