@@ -60,6 +60,8 @@ pub struct App {
     pub voice_staging: AudioStaging,
     /// Gauges computed when `/metrics` is scraped.
     pub scrape_metrics: Arc<crate::api::scrape::ScrapeMetrics>,
+    /// Sockets and recordings each user holds on this server (`ws::limits`).
+    pub ws_slots: crate::ws::limits::WsSlots,
 }
 
 impl App {
@@ -210,6 +212,7 @@ impl App {
             voice_staging,
             erasure_codes,
             scrape_metrics,
+            ws_slots: Default::default(),
         })
     }
 

@@ -28,6 +28,7 @@ pub use providers::{
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
     LogSettings, ReminderSettings, SmtpSettings, StorageSettings, VoiceSettings, WhatsAppSettings,
+    WsSettings,
 };
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.
@@ -104,6 +105,9 @@ settings! {
     "http.max_webhook_body_bytes", "EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES", Integer, "4194304", "Largest webhook body (WhatsApp batches reach 3 MB).";
     "http.header_read_timeout_secs", "EXECORA_HTTP_HEADER_READ_TIMEOUT_SECS", Integer, "10", "A request's headers must arrive within this many seconds of its first byte, else the connection is closed (slow-loris).";
     "http.idle_timeout_secs", "EXECORA_HTTP_IDLE_TIMEOUT_SECS", Integer, "60", "A connection that neither sends nor receives a byte for this long is closed (idle keep-alive, stalled bodies); WebSockets are exempt once upgraded.";
+    "ws.max_sockets_per_user", "EXECORA_WS_MAX_SOCKETS_PER_USER", Integer, "8", "Open `/ws` sockets one user may hold on one server; one more is refused with 429 `too_many_sockets` before the upgrade.";
+    "ws.max_recordings_per_user", "EXECORA_WS_MAX_RECORDINGS_PER_USER", Integer, "2", "Recordings (`audio.start` without `audio.end`) one user may have open at once on one server; one more is an error frame `too_many_recordings`.";
+    "ws.max_messages_per_second", "EXECORA_WS_MAX_MESSAGES_PER_SECOND", Integer, "100", "Frames (text or audio) one socket may send per second; a socket sending more is closed with 4429.";
     "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
     "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
     "whatsapp.access_token", "EXECORA_WHATSAPP_ACCESS_TOKEN", Secret, "", "Cloud API token for sending; empty = WhatsApp sending off (email only).";
@@ -191,6 +195,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub voice: VoiceSettings,
     pub http: HttpSettings,
+    pub ws: WsSettings,
     pub reminders: ReminderSettings,
     pub storage: StorageSettings,
     pub providers: ProviderSettings,

@@ -122,6 +122,14 @@ pub struct WhatsAppSettings {
     pub reminder_template: String,
 }
 
+/// Caps on what one user or socket may hold or send over `/ws` (`ws::limits`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WsSettings {
+    pub max_sockets_per_user: usize,
+    pub max_recordings_per_user: usize,
+    pub max_messages_per_second: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReminderSettings {
     pub sweep_interval_secs: u64,

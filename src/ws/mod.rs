@@ -5,6 +5,7 @@
 //! `execora.v1` is echoed back, never the token). Anything else is refused with 401 and
 //! no socket. The protocol's types are in [`protocol`]; one connection is a [`session`].
 
+pub mod limits;
 pub mod protocol;
 mod session;
 
@@ -134,10 +135,24 @@ async fn upgrade(
     let Some(principal) = authenticate(req, &app).await else {
         return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED));
     };
+    // Held by the session for its life; given back when it ends (or never upgrades).
+    let max = app.settings.ws.max_sockets_per_user;
+    let Some(slot) = app.ws_slots.sockets.try_acquire(principal.user_id, max) else {
+        return Ok(crate::api::middleware::envelope(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sockets",
+            &format!("at most {max} open sockets per user"),
+        )
+        .into_response());
+    };
     let app = app.0.clone();
     let hub = hub.0.clone();
     Ok(ws
         .protocols([APP_PROTOCOL])
         .config(socket_config())
-        .on_upgrade(move |socket| session::run(socket, principal, app, hub)))
+        .on_upgrade(move |socket| async move {
+            session::run(socket, principal, app, hub).await;
+            drop(slot);
+        })
+        .into_response())
 }

@@ -53,6 +53,8 @@ struct Session {
 }
 
 struct Recording {
+    /// This recording's place in its user's count; given back when it ends.
+    _slot: super::limits::Slot,
     session_id: String,
     format: String,
     sample_rate: Option<u32>,
@@ -75,9 +77,15 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
     let expires_in = (principal.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(expires_in));
     tokio::pin!(expiry);
+    let mut rate = super::limits::MessageRate::new(app.settings.ws.max_messages_per_second);
     loop {
         let outgoing: Vec<String> = tokio::select! {
             msg = stream.next() => match msg {
+                Some(Ok(Message::Text(_) | Message::Binary(_))) if !rate.allow() => {
+                    let code = CloseCode::from(super::limits::CLOSE_TOO_MANY_MESSAGES);
+                    let _ = sink.send(Message::Close(Some((code, "too many messages".into())))).await;
+                    break;
+                }
                 Some(Ok(Message::Text(text))) => {
                     let (frames, renewed) = session.on_client_text(&text).await;
                     if let Some(until) = renewed {
@@ -193,7 +201,16 @@ impl Session {
                 format,
                 sample_rate,
             } => {
+                // A new start replaces (and gives back) an unfinished recording first.
+                self.recording = None;
+                let max = self.app.settings.ws.max_recordings_per_user;
+                let user = self.principal.user_id;
+                let Some(slot) = self.app.ws_slots.recordings.try_acquire(user, max) else {
+                    let why = format!("at most {max} unfinished recordings per user");
+                    return (vec![error("too_many_recordings", &why)], None);
+                };
                 self.recording = Some(Recording {
+                    _slot: slot,
                     session_id,
                     format,
                     sample_rate,

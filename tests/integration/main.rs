@@ -29,6 +29,7 @@ mod security_limits;
 mod security_links;
 mod security_roles;
 mod security_tokens;
+mod security_ws;
 mod shop;
 mod shutdown;
 mod tracing_e2e;
