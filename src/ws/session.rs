@@ -307,7 +307,7 @@ impl Session {
             Ok(Notice::Revoked(r)) => r.ends(p),
             Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
                 // A failed check keeps the session: expiry still ends it.
-                crate::auth::validity::honoured(&self.app.pool, &p)
+                crate::auth::validity::honoured(&self.app.pool, p)
                     .await
                     .is_ok_and(|valid| !valid)
             }
