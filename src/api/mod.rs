@@ -21,7 +21,7 @@ mod downloads;
 mod invoices;
 mod job_view;
 mod jobs;
-mod json_keys;
+pub(crate) mod json_keys;
 mod ledger;
 pub(crate) mod middleware;
 mod nodelay;

@@ -46,6 +46,13 @@ async fn sockets_recordings_and_frames_per_user_are_capped() {
     first.send(start.clone()).await;
     first.send(json!({"type": "ping"})).await;
     assert_eq!(first.next().await["type"], "pong");
+    // Frames are JSON too: a key named twice is refused, not resolved to the last one.
+    first
+        .stream
+        .send(Message::Text(r#"{"type":"ping","type":"watch"}"#.into()))
+        .await
+        .unwrap();
+    assert_eq!(first.next().await["code"], "duplicate_json_key");
     second.send(start.clone()).await;
     let refused: Value = second.next().await;
     assert_eq!(refused["code"], "too_many_recordings", "{refused}");
