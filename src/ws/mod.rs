@@ -7,6 +7,7 @@
 
 pub mod limits;
 pub mod protocol;
+mod recording;
 mod session;
 
 use poem::{

@@ -17,7 +17,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::protocol::{ClientMessage, ServerMessage};
+use super::{
+    protocol::{ClientMessage, ServerMessage},
+    recording::{self, Recording},
+};
 use crate::{
     api::{
         middleware::RequestContext,
@@ -50,15 +53,6 @@ struct Session {
     watching: bool,
     /// A recording between `audio.start` and `audio.end`.
     recording: Option<Recording>,
-}
-
-struct Recording {
-    /// This recording's place in its user's count; given back when it ends.
-    _slot: super::limits::Slot,
-    session_id: String,
-    format: String,
-    sample_rate: Option<u32>,
-    bytes: Vec<u8>,
 }
 
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
@@ -207,20 +201,15 @@ impl Session {
             } => {
                 // A new start replaces (and gives back) an unfinished recording first.
                 self.recording = None;
+                let (counts, user) = (&self.app.ws_slots.recordings, self.principal.user_id);
                 let max = self.app.settings.ws.max_recordings_per_user;
-                let user = self.principal.user_id;
-                let Some(slot) = self.app.ws_slots.recordings.try_acquire(user, max) else {
-                    let why = format!("at most {max} unfinished recordings per user");
-                    return (vec![error("too_many_recordings", &why)], None);
-                };
-                self.recording = Some(Recording {
-                    _slot: slot,
-                    session_id,
-                    format,
-                    sample_rate,
-                    bytes: Vec::new(),
-                });
-                vec![]
+                match recording::start(counts, user, max, (session_id, format, sample_rate)) {
+                    Ok(r) => {
+                        self.recording = Some(r);
+                        vec![]
+                    }
+                    Err((code, why)) => vec![error(code, &why)],
+                }
             }
             ClientMessage::AudioEnd => match self.recording.take() {
                 Some(r) => {
@@ -245,21 +234,10 @@ impl Session {
     /// Appends a binary frame to the recording in progress.
     fn on_audio(&mut self, bytes: &[u8]) -> Vec<String> {
         let max = self.app.settings.voice.max_audio_bytes;
-        let Some(r) = self.recording.as_mut() else {
-            return vec![error(
-                "no_recording",
-                "send audio.start before audio frames",
-            )];
-        };
-        if r.bytes.len() + bytes.len() > max {
-            self.recording = None;
-            return vec![error(
-                "audio_too_large",
-                &format!("recordings are limited to {max} bytes"),
-            )];
+        match recording::append(&mut self.recording, bytes, max) {
+            Ok(()) => vec![],
+            Err((code, why)) => vec![error(code, &why)],
         }
-        r.bytes.extend_from_slice(bytes);
-        vec![]
     }
 
     /// Starts a voice job and follows it from its first event.
