@@ -107,6 +107,7 @@ pub async fn append(
     if let Some(entry) = inserted {
         // Bounded by `businesses_ledger_volume_bounded` (see `amounts`); the row lock
         // it takes lasts until commit, so concurrent writers cannot both pass the bound.
+        // Callers hold the customer's lock first (the lock order; `invoices::cancel`).
         sqlx::query(
             "update businesses set ledger_volume_paise = ledger_volume_paise + abs($2::bigint) where id = $1",
         )
