@@ -234,3 +234,23 @@ async fn customer_reminders_repeat_no_more_often_than_the_minimum_interval() {
         .unwrap();
     assert!(!list.to_string().contains("har 1 minute"), "{list}");
 }
+
+#[tokio::test]
+async fn a_spoken_amount_past_the_bound_is_said_back_and_not_written() {
+    use crate::common::WsClient;
+    use crate::voice::{event, ledger_rows, offline, say, shop};
+    let env = offline(TestEnv::new().await);
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, ramesh, token) = shop(&t, &env).await;
+    let mut ws = WsClient::connect(&t.ws_url, &token).await;
+    // ₹2,000 crore: past the ₹100 crore bound, so not even worth a "pakka?".
+    let turn = say(&mut ws, "c", "Ramesh ko 2000 crore udhaar likho").await;
+    assert_eq!(event(&turn, "result")["status"], "needs_info", "{turn:?}");
+    let reply = event(&turn, "reply")["text"].as_str().unwrap();
+    assert!(
+        reply.contains("badi rakam") || reply.contains("too large"),
+        "{reply}"
+    );
+    assert!(ledger_rows(&t, ramesh).await.is_empty());
+    t.stop().await;
+}
