@@ -13,7 +13,7 @@ use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::telemetry::Metrics;
+use crate::{health::Health, telemetry::Metrics};
 
 const LOCAL_TTL: Duration = Duration::from_secs(30);
 const REDIS_TTL_SECS: u64 = 300;
@@ -25,6 +25,8 @@ pub struct Cache {
     redis: ConnectionManager,
     namespace: String,
     metrics: Arc<Metrics>,
+    /// While Redis is down its tier is skipped (no wait on a dead connection).
+    health: Health,
 }
 
 impl Cache {
@@ -38,7 +40,14 @@ impl Cache {
             redis,
             namespace: namespace.to_string(),
             metrics,
+            health: Health::assume_up(),
         }
+    }
+
+    /// Skips the Redis tier while `health` says Redis is down.
+    pub fn with_health(mut self, health: Health) -> Self {
+        self.health = health;
+        self
     }
 
     fn redis_key(&self, key: &str) -> String {
@@ -70,6 +79,9 @@ impl Cache {
             return Ok(Some(v));
         }
         self.count("local", "miss");
+        if !self.health.redis_up() {
+            return load().await;
+        }
         let mut conn = self.redis.clone();
         let remote: Option<Vec<u8>> = redis::cmd("GET")
             .arg(self.redis_key(key))

@@ -200,7 +200,7 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
     let hub = app.start_hub();
     api::serve(acceptor, app.clone(), hub, stopped(stop)).await?;
     // `accepted` events are queued, not awaited, by requests: write them before exiting.
-    app.queue.events().flushed().await;
+    flush_events(&app).await;
     if let Some(w) = workers {
         // The workers saw the same signal at the same time; they stop within their own
         // shutdown timeout, so this bound is only a backstop.
@@ -212,6 +212,18 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the events still queued, waiting a bounded time: while Redis is unreachable
+/// the batcher retries them for ever, and shutdown must not wait on Redis.
+async fn flush_events(app: &App) {
+    let grace = Duration::from_secs(5);
+    if tokio::time::timeout(grace, app.queue.events().flushed())
+        .await
+        .is_err()
+    {
+        tracing::warn!("job events not written before exit (Redis unreachable); they are lost");
+    }
 }
 
 async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
@@ -230,7 +242,7 @@ async fn work(app: App, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
     .await;
     upkeep.abort();
     // Events are queued, not awaited, by workers: write the last ones before exiting.
-    app.queue.events().flushed().await;
+    flush_events(&app).await;
     tracing::info!("workers stopped");
     result
 }

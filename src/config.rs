@@ -69,6 +69,9 @@ settings! {
     "database_statement_timeout_ms", "EXECORA_DATABASE_STATEMENT_TIMEOUT_MS", Integer, "30000", "Postgres `statement_timeout` of every pooled connection (a runaway query is cancelled, not left holding a connection); 0 = the server's or role's setting. Migrations are not limited.";
     "redis_url", "REDIS_URL", Secret, "", "Redis URL (required).";
     "redis_namespace", "EXECORA_REDIS_NAMESPACE", Text, "execora", "Prefix of every Redis key and queue, so several deployments or tests share one Redis.";
+    "redis_connect_timeout_ms", "EXECORA_REDIS_CONNECT_TIMEOUT_MS", Integer, "250", "Longest a (re)connection to Redis may take; while Redis is unreachable a request that needs it fails within about this long.";
+    "redis_command_timeout_ms", "EXECORA_REDIS_COMMAND_TIMEOUT_MS", Integer, "2000", "Longest one Redis command on the shared connection waits for its answer (blocking queue reads use connections of their own, without this limit).";
+    "health_probe_interval_ms", "EXECORA_HEALTH_PROBE_INTERVAL_MS", Integer, "250", "How often each process checks that PostgreSQL and Redis answer; two failed checks in a row (an error, or no answer within 1 s) mark one down. While one is down, requests that need it are refused at once with 503 and `Retry-After`, and `/ready` says which.";
     "data_dir", "EXECORA_DATA_DIR", Text, "data", "Directory for development keys and local files.";
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
@@ -178,6 +181,9 @@ pub struct Settings {
     pub database_statement_timeout_ms: u64,
     pub redis_url: SecretString,
     pub redis_namespace: String,
+    pub redis_connect_timeout_ms: u64,
+    pub redis_command_timeout_ms: u64,
+    pub health_probe_interval_ms: u64,
     pub data_dir: PathBuf,
     pub workflows_dir: PathBuf,
     pub migrate_on_start: bool,

@@ -82,6 +82,30 @@ pub fn too_many(d: &Decision) -> Response {
     resp
 }
 
+/// A 503 in the error envelope with `Retry-After: 1`: a dependency is down.
+pub fn unavailable(message: &str) -> Response {
+    let mut resp = envelope(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+    resp.headers_mut()
+        .insert("retry-after", HeaderValue::from_static("1"));
+    resp
+}
+
+/// Refuses at once what needs PostgreSQL while it is known to be down: every API
+/// route and the WebSocket upgrade (its token check reads the users table). Liveness,
+/// readiness, metrics, the docs and the dashboard's files keep answering.
+pub async fn dependency_gate<E: Endpoint>(
+    ep: &E,
+    req: Request,
+    app: &App,
+) -> poem::Result<Response> {
+    let path = req.uri().path();
+    let needs_postgres = path.starts_with("/api/") || path == "/ws";
+    if needs_postgres && !app.health.postgres_up() {
+        return Ok(unavailable("database unavailable"));
+    }
+    ep.call(req).await.map(IntoResponse::into_response)
+}
+
 /// Security headers on every response; HSTS only when we terminate TLS ourselves.
 pub fn security_headers(resp: &mut Response, tls: bool, path: &str) {
     let h = resp.headers_mut();
@@ -141,6 +165,10 @@ pub async fn limit_user<E: Endpoint>(
         limit: app.settings.limits.api_per_user_per_minute,
         window: std::time::Duration::from_secs(60),
     };
+    if !app.health.redis_up() {
+        // Fail open at once while Redis is known to be down (below: a single failure).
+        return ep.call(req).await.map(IntoResponse::into_response);
+    }
     let decision = match app.limiter.hit(limit, &principal.user_id.to_string()).await {
         Ok(d) => d,
         Err(e) => {
@@ -233,10 +261,14 @@ pub async fn idempotent<E: Endpoint>(
     hasher.update(&body);
     let request_hash = hasher.finalize().to_vec();
     let pool = &app.pool;
-    match idempotency::begin(pool, &scope, &key, &request_hash)
-        .await
-        .map_err(|_| poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE))?
-    {
+    let begun = match idempotency::begin(pool, &scope, &key, &request_hash).await {
+        Ok(begun) => begun,
+        Err(e) => {
+            tracing::warn!(error = %e, "idempotency key not recorded; database unavailable");
+            return Ok(unavailable("database unavailable"));
+        }
+    };
+    match begun {
         Begin::Mismatch => {
             return Ok(envelope(
                 StatusCode::UNPROCESSABLE_ENTITY,

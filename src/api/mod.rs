@@ -197,6 +197,7 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
     let body_limits = body_limit::BodyLimits::from_settings(&app.settings);
     let (limit_app, idem_app, ip_app, metrics) =
         (app.clone(), app.clone(), app.clone(), app.metrics.clone());
+    let gate_app = app.clone();
     Route::new()
         .nest("/", api)
         .at("/openapi.yaml", yaml)
@@ -231,6 +232,10 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
         .around(move |ep, req| {
             let app = limit_app.clone();
             async move { middleware::limit_user(ep.as_ref(), req, &app).await }
+        })
+        .around(move |ep, req| {
+            let app = gate_app.clone();
+            async move { middleware::dependency_gate(ep.as_ref(), req, &app).await }
         })
         .around(move |ep, req| async move {
             body_limit::limit_body(ep.as_ref(), req, body_limits).await

@@ -323,6 +323,28 @@ pub async fn overdue(
     .await
 }
 
+/// One page (by id, after `after`) of the jobs the record says are waiting in a queue
+/// (`queued`, or `retrying` with a delivery due later): id, workflow, delivery, and
+/// milliseconds until that delivery is due (0 when due). For re-filling the queues
+/// after Redis lost its data.
+pub async fn waiting_page(
+    pool: &PgPool,
+    after: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, String, i32, i64)>> {
+    sqlx::query_as(
+        "select id, workflow, delivery,
+                greatest(0, extract(epoch from coalesce(next_attempt_at, now()) - now()) * 1000)::int8
+         from jobs
+         where state in ('queued', 'retrying') and id > $1
+         order by id limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// Removes finished jobs older than the retention; returns how many.
 pub async fn delete_finished_before(pool: &PgPool, retention_secs: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(

@@ -9,6 +9,7 @@
 //! process's batcher (`events_batch`), which writes everything waiting with one script
 //! call and answers each caller with its own event's id.
 
+use backon::Retryable;
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,11 @@ pub struct JobEvent {
 
 /// Event kinds after which a job will not change again on its own.
 pub const TERMINAL_KINDS: &[&str] = &["succeeded", "failed", "dead", "cancelled"];
+
+/// The event that restarts a job's numbering at 1 after Redis lost its earlier events
+/// (written by the publish script, see `events_batch`): followers reload the job
+/// (`GET /jobs/{id}`) and take the ids after it as new.
+pub const RELOAD_KIND: &str = "reload";
 
 /// The body published before the id is known; the script prepends `"id":n`.
 #[derive(Serialize)]
@@ -142,6 +148,8 @@ impl EventBus {
             seq_key: self.seq_key(job_id),
             stream_key: self.stream_key(job_id),
             body,
+            // An operator's retry announces `accepted` again, with earlier events before it.
+            first: kind == "accepted" && data.get("retry").is_none(),
         })
     }
 
@@ -152,6 +160,13 @@ impl EventBus {
 
     /// Events of a job with id greater than `after`, in order.
     pub async fn replay(&self, job_id: Uuid, after: u64) -> redis::RedisResult<Vec<JobEvent>> {
+        (|| self.replay_once(job_id, after))
+            .retry(quick_retries())
+            .when(crate::health::is_transient)
+            .await
+    }
+
+    async fn replay_once(&self, job_id: Uuid, after: u64) -> redis::RedisResult<Vec<JobEvent>> {
         let mut conn = self.conn.clone();
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(self.stream_key(job_id))
@@ -159,18 +174,72 @@ impl EventBus {
             .arg("+")
             .query_async(&mut conn)
             .await?;
-        Ok(entries
-            .ids
-            .iter()
-            .filter_map(|entry| entry.get::<String>("e"))
-            .filter_map(|payload| serde_json::from_str(&payload).ok())
-            .collect())
+        Ok(decode_range(entries))
+    }
+
+    /// The job's oldest stored event and the events with id greater than `after`, in
+    /// one round trip. The oldest tells a follower whether the numbering restarted (a
+    /// [`RELOAD_KIND`] event) since it last looked.
+    pub async fn replay_with_head(
+        &self,
+        job_id: Uuid,
+        after: u64,
+    ) -> redis::RedisResult<(Option<JobEvent>, Vec<JobEvent>)> {
+        (|| self.replay_with_head_once(job_id, after))
+            .retry(quick_retries())
+            .when(crate::health::is_transient)
+            .await
+    }
+
+    async fn replay_with_head_once(
+        &self,
+        job_id: Uuid,
+        after: u64,
+    ) -> redis::RedisResult<(Option<JobEvent>, Vec<JobEvent>)> {
+        let mut conn = self.conn.clone();
+        let key = self.stream_key(job_id);
+        let (head, rest): (
+            redis::streams::StreamRangeReply,
+            redis::streams::StreamRangeReply,
+        ) = redis::pipe()
+            .cmd("XRANGE")
+            .arg(&key)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(1)
+            .cmd("XRANGE")
+            .arg(&key)
+            .arg(format!("{}-0", after + 1))
+            .arg("+")
+            .query_async(&mut conn)
+            .await?;
+        Ok((decode_range(head).into_iter().next(), decode_range(rest)))
     }
 
     /// Decodes a published payload.
     pub fn decode(payload: &str) -> Option<JobEvent> {
         serde_json::from_str(payload).ok()
     }
+}
+
+/// Replays right after Redis came back meet the shared connection's dead socket first
+/// (the reconnection starts on that failure): a few quick retries, about a second in
+/// all, so a follower's catch-up does not fail on it.
+fn quick_retries() -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(std::time::Duration::from_millis(50))
+        .with_max_times(4)
+        .with_jitter()
+}
+
+fn decode_range(entries: redis::streams::StreamRangeReply) -> Vec<JobEvent> {
+    entries
+        .ids
+        .iter()
+        .filter_map(|entry| entry.get::<String>("e"))
+        .filter_map(|payload| serde_json::from_str(&payload).ok())
+        .collect()
 }
 
 fn channel_name(namespace: &str) -> String {

@@ -13,10 +13,21 @@
 //! next, so that next one goes in a later flush, which Redis runs after the earlier one.
 //! The channel is bounded so that a slow Redis holds publishers back instead of growing
 //! the queue.
+//!
+//! Redis unreachable (stopped, restarting, loading its data, failing over) is not a
+//! reason to drop events: a batch whose call failed so is sent again, with backoff, until
+//! it is written, and nothing behind it goes first, so the events of a job keep their
+//! order and their ids stay gapless. Once Redis has lost a job's events (its data, or the
+//! keys' TTL), the next event of that job would restart the numbering at 1 unseen: the
+//! script writes a `reload` event first (docs/websocket.md), which tells followers to
+//! reload the job and take the ids that follow as a new numbering.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use redis::{
@@ -35,18 +46,33 @@ const QUEUE_MAX: usize = 16 * FLUSH_MAX;
 
 /// Numbers each event of a batch, stores it in its job's capped stream and publishes it.
 /// KEYS: per event, its job's sequence then its job's stream. ARGV: the streams' MAXLEN,
-/// the keys' TTL in seconds, the channel, then per event its body without the id.
-/// Returns per event its id, or the error's text if that event could not be numbered
-/// or stored (`pcall`, so one bad job's keys do not fail the others).
+/// the keys' TTL in seconds, the channel, then per event `1` (a job's first event) or
+/// `0`, followed by its body without the id. Returns per event its id, or the error's
+/// text if that event could not be numbered or stored (`pcall`, so one bad job's keys do
+/// not fail the others). A later event finding no sequence (Redis lost the job's keys)
+/// is preceded by a `reload` event with id 1, built from its body (whose fields
+/// serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last).
 const PUBLISH_SCRIPT: &str = r#"
 local out = {}
 for i = 4, #ARGV do
   local seq, stream = KEYS[2 * i - 7], KEYS[2 * i - 6]
+  local body = string.sub(ARGV[i], 2)
   local n = redis.pcall('INCR', seq)
+  if type(n) ~= 'table' and n == 1 and string.sub(ARGV[i], 1, 1) == '0' then
+    local head = string.match(body, '^{"job_id":"[^"]*","tenant_id":"[^"]*"')
+    local ts = string.match(body, '"ts":"[^"]*"}$')
+    if head and ts then
+      local marker = '{"id":1,' .. string.sub(head, 2) ..
+        ',"kind":"reload","data":{"reason":"events_lost"},' .. ts
+      redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], '1-0', 'e', marker)
+      redis.call('PUBLISH', ARGV[3], marker)
+      n = redis.pcall('INCR', seq)
+    end
+  end
   if type(n) == 'table' then
     out[#out + 1] = n.err
   else
-    local payload = '{"id":' .. n .. ',' .. string.sub(ARGV[i], 2)
+    local payload = '{"id":' .. n .. ',' .. string.sub(body, 2)
     local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], n .. '-0', 'e', payload)
     if type(added) == 'table' then
       out[#out + 1] = added.err
@@ -66,6 +92,8 @@ pub(super) struct Entry {
     pub seq_key: String,
     pub stream_key: String,
     pub body: String,
+    /// The job's first event (`accepted`): the one event that may find no sequence.
+    pub first: bool,
 }
 
 /// Where and how events are written; fixed for the life of a bus.
@@ -188,7 +216,7 @@ impl Writer {
                     Pending::Flushed(tx) => flushed.push(tx),
                 }
             }
-            let results = self.flush(&entries).await;
+            let results = self.flush_until_written(&entries).await;
             self.counters.flushes.fetch_add(1, Ordering::Relaxed);
             self.counters
                 .events
@@ -207,27 +235,54 @@ impl Writer {
         }
     }
 
-    /// Writes a batch; one result per entry, in order. A server that refused the
-    /// script's hash with NOSCRIPT (its script cache was flushed, or it restarted) ran
-    /// nothing: the batch goes again with the script's source (`EVAL`), which cannot be
-    /// refused so and caches the script for the next flush.
-    async fn flush(&mut self, entries: &[Entry]) -> Vec<RedisResult<u64>> {
-        let written = match self.call(entries, Call::Cached).await {
+    /// Writes a batch, sending it again while Redis is unreachable; one result per
+    /// entry, in order. Nothing queued behind it is written before it, so a job's events
+    /// keep their order through an outage. One warning when the outage starts and one
+    /// line when the batch is written, not one per attempt.
+    async fn flush_until_written(&mut self, entries: &[Entry]) -> Vec<RedisResult<u64>> {
+        let mut delays = retry_delays();
+        let mut failing = false;
+        loop {
+            match self.flush(entries).await {
+                Err(e) if crate::health::is_transient(&e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, events = entries.len(), "job events not written; retrying until Redis answers");
+                        failing = true;
+                    }
+                    tokio::time::sleep(delays.next().unwrap_or(RETRY_MAX)).await;
+                }
+                Err(e) => return vec![Err(e); entries.len()],
+                Ok(results) => {
+                    if failing {
+                        tracing::info!(
+                            events = entries.len(),
+                            "job events written after Redis came back"
+                        );
+                    }
+                    return results;
+                }
+            }
+        }
+    }
+
+    /// Writes a batch once; one result per entry, in order, or the error of the whole
+    /// call. A server that refused the script's hash with NOSCRIPT (its script cache was
+    /// flushed, or it restarted) ran nothing: the batch goes again with the script's
+    /// source (`EVAL`), which cannot be refused so and caches the script for the next
+    /// flush.
+    async fn flush(&mut self, entries: &[Entry]) -> RedisResult<Vec<RedisResult<u64>>> {
+        let replies = match self.call(entries, Call::Cached).await {
             Err(e) if is_noscript(&e) => {
                 tracing::info!("event script not cached by Redis; sending its source");
-                self.call(entries, Call::Source).await
+                self.call(entries, Call::Source).await?
             }
-            other => other,
+            other => other?,
         };
-        let replies = match written {
-            Ok(replies) if replies.len() == entries.len() => replies,
-            Ok(_) => {
-                let e = RedisError::from((ErrorKind::Client, "event script: wrong reply count"));
-                return vec![Err(e); entries.len()];
-            }
-            Err(e) => return vec![Err(e); entries.len()],
-        };
-        replies.into_iter().map(event_result).collect()
+        if replies.len() != entries.len() {
+            let e = RedisError::from((ErrorKind::Client, "event script: wrong reply count"));
+            return Ok(vec![Err(e); entries.len()]);
+        }
+        Ok(replies.into_iter().map(event_result).collect())
     }
 
     /// One call of the script for the whole batch.
@@ -245,12 +300,30 @@ impl Writer {
             .arg(target.ttl_secs)
             .arg(&target.channel);
         for entry in entries {
-            cmd.arg(&entry.body);
+            // The flag and the body in one argument: `1{…}` or `0{…}`.
+            let flag = if entry.first { "1" } else { "0" };
+            cmd.arg(format!("{flag}{}", entry.body));
         }
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         let mut conn = target.conn.clone();
         cmd.query_async(&mut conn).await
     }
+}
+
+/// The cap of the wait between two attempts to write a batch while Redis is
+/// unreachable, before jitter (which adds up to as much again).
+const RETRY_MAX: Duration = Duration::from_secs(1);
+
+/// Waits between attempts: from 50 ms, doubling up to [`RETRY_MAX`], jittered, never
+/// giving up (the events must be written; the bounded queue holds publishers back).
+fn retry_delays() -> impl Iterator<Item = Duration> {
+    use backon::BackoffBuilder;
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(RETRY_MAX)
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// How a call names the script: by hash (the usual case) or by its source.

@@ -36,6 +36,10 @@ pub struct Hub {
     tenants: Arc<Mutex<Channels>>,
     /// `true` once the server is shutting down; every session holds a receiver.
     closing: Arc<watch::Sender<bool>>,
+    /// Counts the subscriptions made: each new one (after Redis came back) tells every
+    /// session to fill its followed jobs from their streams, since whatever was
+    /// published while the subscription was down reached nobody here.
+    resubscribed: Arc<watch::Sender<u64>>,
 }
 
 impl Hub {
@@ -45,6 +49,7 @@ impl Hub {
         let hub = Self {
             tenants: Arc::default(),
             closing: Arc::new(closing),
+            resubscribed: Arc::new(watch::channel(0).0),
         };
         let channel = bus.channel();
         let task_hub = hub.clone();
@@ -81,6 +86,12 @@ impl Hub {
         self.closing.subscribe()
     }
 
+    /// Changes each time the subscription is made again: a listener then catches up on
+    /// its jobs from their streams.
+    pub fn resubscribed(&self) -> watch::Receiver<u64> {
+        self.resubscribed.subscribe()
+    }
+
     /// Tells every session and waiting request to finish now.
     pub fn close(&self) {
         // `send_replace`, not `send`: the value must stick even with no receiver yet, so
@@ -93,7 +104,8 @@ impl Hub {
         self.closing.closed().await;
     }
 
-    /// Keeps a subscription alive for the life of the process, reconnecting with backoff.
+    /// Keeps a subscription alive for the life of the process, reconnecting with backoff
+    /// (capped at a second: the sooner it is back, the fewer events must be replayed).
     async fn pump(self, client: redis::Client, channel: String) {
         let mut backoff = Duration::from_millis(100);
         loop {
@@ -101,6 +113,7 @@ impl Hub {
                 Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                     Ok(()) => {
                         backoff = Duration::from_millis(100);
+                        self.resubscribed.send_modify(|n| *n += 1);
                         let mut messages = pubsub.on_message();
                         while let Some(msg) = messages.next().await {
                             let Ok(payload) = msg.get_payload::<String>() else {
@@ -117,7 +130,7 @@ impl Hub {
                 Err(e) => tracing::warn!(error = %e, "event subscription connect failed"),
             }
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            backoff = (backoff * 2).min(Duration::from_secs(1));
         }
     }
 }

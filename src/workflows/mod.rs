@@ -4,7 +4,8 @@
 //!
 //! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
 //! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
-//!   its steps; [`worker`] hosts the apalis workers and the periodic upkeep.
+//!   its steps; [`worker`] hosts the apalis workers (restarted with backoff by
+//!   [`restart`]) and [`upkeep`] the periodic sweeps.
 //! - [`record_writer`] writes the job record's transitions of many jobs in one
 //!   statement (group commit), each caller awaiting its own row.
 //! - [`events`] numbers, stores and publishes job events, written in batches by
@@ -12,6 +13,7 @@
 //! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows;
 //!   [`erasure_codes`] are the owner's codes that confirm an erasure.
 
+pub mod claim_ahead;
 pub mod erasure_codes;
 pub mod events;
 mod events_batch;
@@ -20,8 +22,10 @@ pub mod invoice;
 pub mod probe;
 pub mod queue;
 pub mod record_writer;
+pub mod redis_marker;
 pub mod registry;
 pub mod reminder;
+pub mod restart;
 pub mod runtime;
 pub mod spec;
 mod step_errors;

@@ -19,14 +19,19 @@ use super::{
     JobEnvelope,
     events::EventBus,
     record_writer::{RecordWriter, WriteError},
+    redis_marker::RedisMarker,
     spec::WorkflowSpecs,
 };
 use crate::{
     config::JobSettings,
     domain::jobs::{self, JobRecord, NewJob},
+    health::Health,
     stream_queue::{Producer, Push, QueueConfig},
     telemetry::{Metrics, otel},
 };
+
+/// Longest an enqueue waits for its `accepted` event to be written.
+const ACCEPTED_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a job could not be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +90,11 @@ pub struct JobQueue {
     metrics: Arc<Metrics>,
     /// One producer per workflow (several workflows may share a queue).
     producers: Arc<HashMap<String, Producer>>,
+    /// While Redis is known to be down a new job is refused before its record is
+    /// written: at once, and with nothing to undo.
+    health: Health,
+    /// Tells whether Redis lost its data since the queues were last filled.
+    marker: RedisMarker,
 }
 
 /// The queue settings shared by producers and workers of one queue.
@@ -131,6 +141,29 @@ impl JobQueue {
             events,
             metrics,
             producers: Arc::new(producers),
+            health: Health::assume_up(),
+            marker: RedisMarker::new(conn, namespace),
+        }
+    }
+
+    /// Refuses new jobs at once while `health` says Redis is down.
+    pub fn with_health(mut self, health: Health) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// The key that tells whether Redis lost its data (the upkeep's refill).
+    pub fn marker(&self) -> &RedisMarker {
+        &self.marker
+    }
+
+    fn redis_reachable(&self) -> Result<(), EnqueueError> {
+        if self.health.redis_up() {
+            Ok(())
+        } else {
+            Err(EnqueueError::QueueUnavailable(
+                "Redis is unreachable".into(),
+            ))
         }
     }
 
@@ -157,13 +190,24 @@ impl JobQueue {
         if !self.producers.contains_key(&job.workflow) {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }
-        self.writer.insert(job.clone()).await?;
-        if let Err(e) = self.push(job.id, &job.workflow, 1, Duration::ZERO).await {
+        self.redis_reachable()?;
+        // The record and the `accepted` event at once (the event must only precede the
+        // push, so a worker's events follow it); an event written for a job whose record
+        // then failed names an id nobody was given, and expires.
+        let announce = [(job.id, job.business_id, job.workflow.as_str())];
+        let (inserted, announced) =
+            tokio::join!(self.writer.insert(job.clone()), self.accepted(&announce));
+        inserted?;
+        let pushed = match announced {
+            Ok(()) => self.push(job.id, &job.workflow, 1, Duration::ZERO).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pushed {
             // Best effort: if this fails too, the sweeper will push the record later.
             let _ = jobs::delete_unstarted(&self.pool, job.id).await;
             return Err(e);
         }
-        self.accepted(job.id, job.business_id, &job.workflow).await;
+        self.count(&job.workflow, 1);
         Ok(job.id)
     }
 
@@ -178,19 +222,31 @@ impl JobQueue {
         {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
-        self.writer.insert_many(jobs.clone()).await?;
+        self.redis_reachable()?;
         let deliveries: Vec<Delivery> = jobs
             .iter()
             .map(|j| Delivery::first(j.id, &j.workflow))
             .collect();
-        if let Err(e) = self.push_many(&deliveries).await {
+        let ids: Vec<(Uuid, Uuid, &str)> = jobs
+            .iter()
+            .map(|j| (j.id, j.business_id, j.workflow.as_str()))
+            .collect();
+        // As in `record_and_push`: the records and the events at once, then the pushes.
+        let (inserted, announced) =
+            tokio::join!(self.writer.insert_many(jobs.clone()), self.accepted(&ids));
+        inserted?;
+        let pushed = match announced {
+            Ok(()) => self.push_many(&deliveries).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pushed {
             for job in &jobs {
                 let _ = jobs::delete_unstarted(&self.pool, job.id).await;
             }
             return Err(e);
         }
         for job in &jobs {
-            self.accepted(job.id, job.business_id, &job.workflow).await;
+            self.count(&job.workflow, 1);
         }
         Ok(jobs.iter().map(|j| j.id).collect())
     }
@@ -235,8 +291,9 @@ impl JobQueue {
         tenant_id: Uuid,
         workflow: &str,
     ) -> Result<(), EnqueueError> {
+        self.accepted(&[(job_id, tenant_id, workflow)]).await?;
         self.push(job_id, workflow, 1, Duration::ZERO).await?;
-        self.accepted(job_id, tenant_id, workflow).await;
+        self.count(workflow, 1);
         Ok(())
     }
 
@@ -250,26 +307,43 @@ impl JobQueue {
             .iter()
             .map(|(job, _, workflow)| Delivery::first(*job, workflow))
             .collect();
+        let ids: Vec<(Uuid, Uuid, &str)> = jobs
+            .iter()
+            .map(|(job, tenant, workflow)| (*job, *tenant, workflow.as_str()))
+            .collect();
+        self.accepted(&ids).await?;
         self.push_many(&deliveries).await?;
-        for (job, tenant, workflow) in jobs {
-            self.accepted(*job, *tenant, workflow).await;
+        for (_, _, workflow) in jobs {
+            self.count(workflow, 1);
         }
         Ok(())
     }
 
-    /// Counts a newly queued job and announces it with an `accepted` event.
-    async fn accepted(&self, job_id: Uuid, tenant_id: Uuid, workflow: &str) {
+    /// Writes the `accepted` event of each job, before its push: a worker may take a
+    /// job the moment it is pushed (in another process, with its own event batcher),
+    /// and its first event must not come before `accepted` (it would read as events
+    /// lost, see `events_batch`). Bounded: Redis that does not take them in time is
+    /// treated as down (they may still be written later, for a job then deleted).
+    async fn accepted(&self, jobs: &[(Uuid, Uuid, &str)]) -> Result<(), EnqueueError> {
+        let writes = jobs.iter().map(|&(job, tenant, workflow)| {
+            let data = json!({ "workflow": workflow });
+            self.events.publish(job, tenant, "accepted", data)
+        });
+        let all = futures::future::try_join_all(writes);
+        match tokio::time::timeout(ACCEPTED_TIMEOUT, all).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(EnqueueError::QueueUnavailable(e.to_string())),
+            Err(_) => Err(EnqueueError::QueueUnavailable(
+                "event write timed out".into(),
+            )),
+        }
+    }
+
+    fn count(&self, workflow: &str, n: u64) {
         self.metrics
             .jobs_enqueued
             .with_label_values(&[workflow])
-            .inc();
-        self.announce(
-            job_id,
-            tenant_id,
-            "accepted",
-            json!({ "workflow": workflow }),
-        )
-        .await;
+            .inc_by(n);
     }
 
     /// Pushes one delivery of a job, to run after `delay`.

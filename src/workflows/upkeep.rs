@@ -1,6 +1,12 @@
 //! Periodic upkeep in worker processes: push lost deliveries again, enqueue due
 //! reminders, and remove finished jobs past their retention from Postgres.
 //!
+//! Redis losing its data (a restart without persistence, a flush, a failover to an
+//! empty replica) loses every queued delivery at once. A marker key tells: checked
+//! every second, and when it is found missing every job the record says is waiting is
+//! pushed again at once, a thousand per round trip, retries with their remaining delay
+//! (10,000 jobs in a few seconds, not 500 per sweep).
+//!
 //! Redis needs no clean-up here: the queue deletes each entry when it is acknowledged
 //! and its deduplication keys expire on their own (see `stream_queue`), and job events
 //! carry a TTL. Every worker process runs these; each step is idempotent, so several
@@ -8,7 +14,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use super::runtime::Runtime;
+use uuid::Uuid;
+
+use super::{queue::Delivery, runtime::Runtime};
 use crate::{
     config::Settings,
     domain::{jobs, reminders},
@@ -23,8 +31,15 @@ pub async fn run(runtime: Arc<Runtime>, settings: Settings) {
     let mut due = tokio::time::interval(Duration::from_secs(
         settings.reminders.sweep_interval_secs.max(1),
     ));
+    let mut marker = tokio::time::interval(Duration::from_secs(1));
+    marker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = marker.tick() => {
+                if let Err(e) = refill_if_redis_was_reset(&runtime).await {
+                    tracing::debug!(error = %format!("{e:#}"), "queue refill check failed");
+                }
+            }
             _ = due.tick() => {
                 if let Err(e) = sweep_reminders(&runtime, &settings).await {
                     tracing::warn!(error = %format!("{e:#}"), "reminder sweep failed");
@@ -67,19 +82,71 @@ pub async fn sweep_reminders(runtime: &Runtime, settings: &Settings) -> anyhow::
     }
 }
 
+/// Jobs pushed per round trip when re-filling queues.
+const PUSH_BATCH: i64 = 1000;
+
 /// Pushes deliveries that should have started long ago; duplicates are dropped by the
 /// queue's idempotency key and by the claim's delivery check.
 pub async fn requeue_overdue(runtime: &Runtime, settings: &Settings) -> anyhow::Result<usize> {
     let grace = i64::try_from(settings.jobs.requeue_after_secs).unwrap_or(60);
-    let overdue = jobs::overdue(&runtime.deps.pool, grace, 500).await?;
-    for (id, workflow, delivery) in &overdue {
-        runtime
-            .queue
-            .push(*id, workflow, *delivery, Duration::ZERO)
-            .await?;
-        tracing::info!(job_id = %id, delivery, "overdue delivery pushed again");
+    let overdue = jobs::overdue(&runtime.deps.pool, grace, PUSH_BATCH).await?;
+    let deliveries: Vec<Delivery> = overdue
+        .iter()
+        .map(|(id, workflow, delivery)| Delivery {
+            job_id: *id,
+            workflow: workflow.clone(),
+            delivery: *delivery,
+            delay: Duration::ZERO,
+        })
+        .collect();
+    runtime.queue.push_many(&deliveries).await?;
+    if !overdue.is_empty() {
+        tracing::info!(jobs = overdue.len(), "overdue deliveries pushed again");
     }
     Ok(overdue.len())
+}
+
+/// When Redis lost its data since the last look, pushes every waiting job again;
+/// returns how many.
+pub async fn refill_if_redis_was_reset(runtime: &Runtime) -> anyhow::Result<usize> {
+    if !runtime.queue.marker().missing().await? {
+        return Ok(0);
+    }
+    let started = std::time::Instant::now();
+    let mut after = Uuid::nil();
+    let mut total = 0;
+    loop {
+        let page = jobs::waiting_page(&runtime.deps.pool, after, PUSH_BATCH).await?;
+        let deliveries: Vec<Delivery> = page
+            .iter()
+            .map(|(id, workflow, delivery, delay_ms)| Delivery {
+                job_id: *id,
+                workflow: workflow.clone(),
+                delivery: *delivery,
+                delay: Duration::from_millis(u64::try_from(*delay_ms).unwrap_or(0)),
+            })
+            .collect();
+        runtime.queue.push_many(&deliveries).await?;
+        total += page.len();
+        match page.last() {
+            Some(last) if page.len() as i64 == PUSH_BATCH => after = last.0,
+            _ => break,
+        }
+    }
+    // The marker goes back only once every page is pushed: a refill cut short by an
+    // error is done again in full a second later (pushes are idempotent).
+    runtime.queue.marker().set().await?;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    if total > 0 {
+        tracing::warn!(
+            jobs = total,
+            duration_ms,
+            "Redis had lost its data; waiting jobs pushed again"
+        );
+    } else {
+        tracing::info!("Redis holds no marker (new, or emptied); no job was waiting");
+    }
+    Ok(total)
 }
 
 /// Deletes finished jobs past retention; returns how many.

@@ -13,7 +13,13 @@ use apalis::prelude::*;
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
-use super::{JobEnvelope, queue::queue_config, runtime::Runtime};
+use super::{
+    JobEnvelope,
+    claim_ahead::{ClaimAhead, Preclaim},
+    queue::queue_config,
+    restart::{AfterDelay, RestartPolicy},
+    runtime::Runtime,
+};
 use crate::{
     config::Settings,
     stream_queue::{AckAfter, StreamBackend},
@@ -23,10 +29,11 @@ use crate::{
 async fn handle(
     envelope: JobEnvelope,
     runtime: Data<Arc<Runtime>>,
+    claim: Data<Preclaim>,
     ack: Data<AckAfter>,
 ) -> Result<(), BoxDynError> {
-    let ack = Some(ack.0);
-    runtime.execute(&envelope, ack).await.map_err(|e| {
+    let (claimed, ack) = (claim.take(), Some(ack.0));
+    runtime.execute(&envelope, claimed, ack).await.map_err(|e| {
         tracing::error!(job_id = %envelope.job_id, error = %format!("{e:#}"), "job delivery failed; it will be delivered again");
         BoxDynError::from(format!("{e:#}"))
     })
@@ -43,19 +50,25 @@ pub async fn run(
     // Each worker's reader opens a connection of its own for its blocking reads.
     let client = redis::Client::open(settings.redis_url.expose_secret().to_string())?;
     let mut monitor = Monitor::new();
+    let restarts = RestartPolicy::default();
     for spec in runtime.specs.iter() {
         let mut cfg = queue_config(&settings.redis_namespace, &spec.queue, &settings.jobs);
         // Read enough to keep every slot busy, and no more than that plus a batch.
         cfg.read_count = cfg.read_count.max(spec.concurrency);
         let rt = runtime.clone();
         let (name, concurrency) = (spec.name.clone(), spec.concurrency);
-        let (client, conn) = (client.clone(), conn.clone());
+        // A batch of claims at most as large as the slots, so few wait for one.
+        let claim_depth = concurrency.min(settings.jobs.batch_size);
+        let (client, conn, policy) = (client.clone(), conn.clone(), restarts.clone());
         monitor = monitor.register(move |_run| {
+            // A restarted worker waits out the delay its failure decided before reading.
+            let backend =
+                StreamBackend::<JobEnvelope>::new(client.clone(), conn.clone(), cfg.clone());
             WorkerBuilder::new(name.clone())
-                .backend(StreamBackend::<JobEnvelope>::new(
-                    client.clone(),
-                    conn.clone(),
-                    cfg.clone(),
+                .backend(ClaimAhead::new(
+                    AfterDelay::new(backend, policy.delay_before_run(&name)),
+                    rt.queue.writer().clone(),
+                    claim_depth,
                 ))
                 .concurrency(concurrency)
                 .catch_panic()
@@ -65,8 +78,14 @@ pub async fn run(
         });
     }
     monitor
-        .should_restart(|ctx, err| {
-            tracing::error!(worker = ctx.name(), error = %err, "worker stopped; restarting");
+        .should_restart(move |ctx, err| {
+            let (delay, first) = restarts.failed(ctx.name(), std::time::Instant::now());
+            if first {
+                tracing::error!(worker = ctx.name(), error = %err, "worker stopped; restarting with backoff (further failures are logged at debug)");
+            } else {
+                let failures = restarts.failures(ctx.name());
+                tracing::debug!(worker = ctx.name(), error = %err, failures, delay_ms = delay.as_millis() as u64, "worker stopped again");
+            }
             true
         })
         .shutdown_timeout(Duration::from_secs(settings.jobs.shutdown_timeout_secs))

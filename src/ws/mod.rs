@@ -5,6 +5,7 @@
 //! `execora.v1` is echoed back, never the token). Anything else is refused with 401 and
 //! no socket. The protocol's types are in [`protocol`]; one connection is a [`session`].
 
+mod follow;
 pub mod limits;
 pub mod protocol;
 mod recording;

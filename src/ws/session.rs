@@ -5,11 +5,16 @@
 //! lagging broadcast), which is filled from the job's stream first. So a client sees
 //! every event of a job exactly once, in order, whichever process it is connected to.
 //!
+//! Redis outages: the process's subscription misses what is published while it is
+//! reconnecting, so each time it has subscribed again every session fills all its
+//! followed jobs from their streams ([`Hub::resubscribed`]); a job whose events Redis
+//! lost starts a new numbering with a `reload` event ([`follow`](super::follow)).
+//!
 //! When the server shuts down the session closes with 1001 (going away) and a reason
 //! telling the client to reconnect: another server (or this one restarted) resumes each
 //! job from the client's `after`, so nothing is missed across the restart.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
@@ -18,6 +23,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
+    follow::{Follows, Verdict},
     protocol::{ClientMessage, ServerMessage},
     recording::{self, Recording},
 };
@@ -48,7 +54,7 @@ struct Session {
     principal: Principal,
     app: App,
     /// Followed jobs and the last event id sent for each.
-    followed: HashMap<Uuid, u64>,
+    followed: Follows,
     /// Whether every job event of the tenant is sent (`watch`), followed or not.
     watching: bool,
     /// A recording between `audio.start` and `audio.end`.
@@ -58,13 +64,14 @@ struct Session {
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
     let mut events = hub.subscribe(principal.tenant_id);
     let mut closing = hub.closing();
+    let mut resubscribed = hub.resubscribed();
     let mut revocations = app.revocations.subscribe();
     let (mut sink, mut stream) = socket.split();
     app.metrics.ws_sessions.inc();
     let mut session = Session {
         principal,
         app: app.clone(),
-        followed: HashMap::new(),
+        followed: Follows::default(),
         watching: false,
         recording: None,
     };
@@ -97,6 +104,7 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
                 Err(RecvError::Lagged(_)) => session.catch_up_all().await,
                 Err(RecvError::Closed) => break,
             },
+            Ok(()) = resubscribed.changed() => session.catch_up_all().await,
             notice = revocations.recv() => {
                 if session.revoked(notice).await {
                     let _ = sink.send(Message::Close(Some((CloseCode::from(CLOSE_UNAUTHENTICATED), "session revoked".into())))).await;
@@ -168,7 +176,7 @@ impl Session {
         let frames = match msg {
             ClientMessage::Ping => vec![encode(&ServerMessage::Pong)],
             ClientMessage::Unsubscribe { job_id } => {
-                self.followed.remove(&job_id);
+                self.followed.unfollow(job_id);
                 vec![encode(&ServerMessage::Unsubscribed { job_id })]
             }
             ClientMessage::Watch if !self.principal.role.may(Action::OperateJobs) => {
@@ -266,7 +274,7 @@ impl Session {
             .await;
         match started {
             Ok(job_id) => {
-                self.followed.insert(job_id, 0);
+                self.followed.follow(job_id, 0);
                 let mut out = vec![encode(&ServerMessage::UtteranceAccepted {
                     job_id,
                     session_id: &session_id,
@@ -328,18 +336,28 @@ impl Session {
                 return vec![error("unavailable", "try again")];
             }
         }
-        self.followed.insert(job_id, after);
+        self.followed.follow(job_id, after);
         let mut out = vec![encode(&ServerMessage::Subscribed { job_id })];
         out.extend(self.catch_up(job_id).await);
         out
     }
 
-    /// Sends what the stream holds after the last id sent.
+    /// Sends what the stream holds after the last id sent; everything from the start
+    /// when the stream now begins with a `reload` not yet sent (Redis lost the job's
+    /// events and the numbering restarted).
     async fn catch_up(&mut self, job_id: Uuid) -> Vec<String> {
-        let Some(&last) = self.followed.get(&job_id) else {
+        let Some(last) = self.followed.last(job_id) else {
             return vec![];
         };
-        let replay = match self.app.queue.events().replay(job_id, last).await {
+        let events = self.app.queue.events();
+        let replay = match events.replay_with_head(job_id, last).await {
+            Ok((Some(head), _)) if self.followed.is_new_reload(&head) => {
+                events.replay(job_id, 0).await
+            }
+            Ok((_, rest)) => Ok(rest),
+            Err(e) => Err(e),
+        };
+        let replay = match replay {
             Ok(events) => events,
             Err(e) => {
                 tracing::warn!(error = %e, "event replay failed");
@@ -357,9 +375,8 @@ impl Session {
     }
 
     async fn catch_up_all(&mut self) -> Vec<String> {
-        let jobs: Vec<Uuid> = self.followed.keys().copied().collect();
         let mut out = Vec::new();
-        for job in jobs {
+        for job in self.followed.jobs() {
             out.extend(self.catch_up(job).await);
         }
         out
@@ -369,23 +386,20 @@ impl Session {
         if event.tenant_id != self.principal.tenant_id {
             return vec![];
         }
-        match self.followed.get(&event.job_id) {
+        match self.followed.verdict(&event) {
             // Watched but not followed: passed on as it comes, without gap filling.
             None if self.watching => vec![encode(&ServerMessage::Event(&event))],
-            None => vec![],
-            Some(&last) if event.id <= last => vec![],
-            Some(&last) if event.id == last + 1 => self.deliver(&event).into_iter().collect(),
-            Some(_) => self.catch_up(event.job_id).await,
+            None | Some(Verdict::Skip) => vec![],
+            Some(Verdict::Send) => self.deliver(&event).into_iter().collect(),
+            Some(Verdict::Gap) => self.catch_up(event.job_id).await,
         }
     }
 
     /// Sends one event if it is the next for its job.
     fn deliver(&mut self, event: &JobEvent) -> Option<String> {
-        let last = self.followed.get_mut(&event.job_id)?;
-        if event.id <= *last {
+        if !self.followed.advance(event) {
             return None;
         }
-        *last = event.id;
         self.app
             .metrics
             .ws_events_sent

@@ -36,10 +36,27 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh, empty (unmigrated) database.
     pub async fn empty() -> Self {
-        let admin = std::env::var("EXECORA_TEST_DATABASE_URL")
-            .expect("run the tests with `make test` (EXECORA_TEST_DATABASE_URL unset)");
-        let redis = std::env::var("EXECORA_TEST_REDIS_URL")
-            .expect("run the tests with `make test` (EXECORA_TEST_REDIS_URL unset)");
+        Self::empty_on(None, None).await
+    }
+
+    /// A fresh, migrated database, on the given PostgreSQL (a URL of an existing
+    /// database) and Redis instead of the shared test ones when given (for tests that
+    /// kill them: `private_services`).
+    pub async fn on(admin: Option<String>, redis: Option<String>) -> Self {
+        let env = Self::empty_on(admin, redis).await;
+        db::migrate(&env.db_url).await.unwrap();
+        env
+    }
+
+    async fn empty_on(admin: Option<String>, redis: Option<String>) -> Self {
+        let admin = admin.unwrap_or_else(|| {
+            std::env::var("EXECORA_TEST_DATABASE_URL")
+                .expect("run the tests with `make test` (EXECORA_TEST_DATABASE_URL unset)")
+        });
+        let redis = redis.unwrap_or_else(|| {
+            std::env::var("EXECORA_TEST_REDIS_URL")
+                .expect("run the tests with `make test` (EXECORA_TEST_REDIS_URL unset)")
+        });
         let id = Uuid::new_v4().simple().to_string();
         let name = format!("t_{id}");
         let mut conn = PgConnection::connect(&admin).await.unwrap();

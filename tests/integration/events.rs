@@ -48,6 +48,11 @@ async fn concurrent_publishers_get_gapless_ids_per_job_in_fewer_round_trips() {
     let mut pubsub = client.get_async_pubsub().await.unwrap();
     pubsub.subscribe(bus.channel()).await.unwrap();
     let jobs: Vec<Uuid> = (0..JOBS).map(|_| Uuid::now_v7()).collect();
+    // A job's first event is `accepted` (any other finding no sequence is preceded by a
+    // `reload`: the job's earlier events were lost).
+    for &job in &jobs {
+        assert_eq!(bus.publish(job, tenant, "accepted", json!({})).await, Ok(1));
+    }
     let runs = jobs.iter().flat_map(|&job| {
         let bus = bus.clone();
         (0..PER_JOB).map(move |who| {
@@ -70,9 +75,9 @@ async fn concurrent_publishers_get_gapless_ids_per_job_in_fewer_round_trips() {
     let total = JOBS * PER_JOB * EACH;
     let mut replayed = HashMap::new();
     for &job in &jobs {
-        let events = bus.replay(job, 0).await.unwrap();
+        let events = bus.replay(job, 1).await.unwrap();
         let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
-        assert_eq!(ids, (1..=(PER_JOB * EACH) as u64).collect::<Vec<_>>());
+        assert_eq!(ids, (2..=(PER_JOB * EACH + 1) as u64).collect::<Vec<_>>());
         for event in events {
             let who = event.data["publisher"].as_u64().unwrap() as usize;
             let seq = event.data["seq"].as_u64().unwrap() as usize;
@@ -88,6 +93,12 @@ async fn concurrent_publishers_get_gapless_ids_per_job_in_fewer_round_trips() {
     // Live: each event once, as replay has it, and per job in id order.
     let mut messages = pubsub.on_message();
     let mut last_live: HashMap<Uuid, u64> = HashMap::new();
+    for _ in 0..JOBS {
+        let accepted = messages.next().await.unwrap();
+        let accepted = EventBus::decode(&accepted.get_payload::<String>().unwrap()).unwrap();
+        assert_eq!((accepted.kind.as_str(), accepted.id), ("accepted", 1));
+        last_live.insert(accepted.job_id, 1);
+    }
     for _ in 0..total {
         let msg = tokio::time::timeout(Duration::from_secs(10), messages.next())
             .await
@@ -101,7 +112,7 @@ async fn concurrent_publishers_get_gapless_ids_per_job_in_fewer_round_trips() {
     }
     let stats = bus.batch_stats();
     eprintln!("{total} events: {stats:?}");
-    assert_eq!(stats.events, total as u64);
+    assert_eq!(stats.events, (total + JOBS) as u64);
     assert!(
         stats.round_trips < stats.events,
         "no batching happened: {stats:?}"
@@ -122,7 +133,7 @@ async fn flush_scripts(client: &redis::Client) {
 async fn publishing_survives_a_flushed_script_cache() {
     let (bus, client, _) = bus().await;
     let (job, tenant) = (Uuid::now_v7(), Uuid::new_v4());
-    assert_eq!(bus.publish(job, tenant, "queued", json!({})).await, Ok(1));
+    assert_eq!(bus.publish(job, tenant, "accepted", json!({})).await, Ok(1));
     // Each publish after a flush meets NOSCRIPT and is sent again with the source: two
     // round trips. (One if another test's bus cached the script again in between.)
     let mut extra = Vec::new();
@@ -161,7 +172,7 @@ async fn publishing_survives_a_flushed_script_cache() {
 async fn a_failing_event_fails_only_its_own_caller() {
     let (bus, client, namespace) = bus().await;
     let (good, bad, tenant) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::new_v4());
-    assert_eq!(bus.publish(bad, tenant, "queued", json!({})).await, Ok(1));
+    assert_eq!(bus.publish(bad, tenant, "accepted", json!({})).await, Ok(1));
     // A sequence that is no longer a number: the script fails for this job only.
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let () = redis::cmd("SET")
@@ -175,11 +186,54 @@ async fn a_failing_event_fails_only_its_own_caller() {
     let flushes = bus.batch_stats().flushes;
     let (failed, ok) = futures::join!(
         bus.publish(bad, tenant, "step", json!({})),
-        bus.publish(good, tenant, "queued", json!({})),
+        bus.publish(good, tenant, "accepted", json!({})),
     );
     assert_eq!(bus.batch_stats().flushes, flushes + 1);
     let failed = failed.unwrap_err().to_string();
     assert!(failed.contains("not an integer"), "{failed}");
     assert_eq!(ok, Ok(1));
     assert_eq!(bus.replay(bad, 0).await.unwrap().len(), 1);
+}
+
+/// Redis lost a job's events (here: its keys deleted, as a flush or a restart without
+/// persistence would) while the job went on: its next event is preceded by a `reload`
+/// with id 1, live and in replay, so followers are told instead of seeing a silent
+/// restart of the numbering.
+#[tokio::test]
+async fn an_event_after_its_job_lost_its_events_is_preceded_by_a_reload() {
+    let (bus, client, namespace) = bus().await;
+    let (job, tenant) = (Uuid::now_v7(), Uuid::new_v4());
+    assert_eq!(bus.publish(job, tenant, "accepted", json!({})).await, Ok(1));
+    assert_eq!(
+        bus.publish(job, tenant, "step.started", json!({})).await,
+        Ok(2)
+    );
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let () = redis::cmd("DEL")
+        .arg(format!("{namespace}:evseq:{job}"))
+        .arg(format!("{namespace}:events:{job}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    pubsub.subscribe(bus.channel()).await.unwrap();
+    let data = json!({"step": "run", "note": "\"quoted\", {braces}"});
+    assert_eq!(
+        bus.publish(job, tenant, "step.succeeded", data.clone())
+            .await,
+        Ok(2)
+    );
+    let events = bus.replay(job, 0).await.unwrap();
+    let kinds: Vec<(u64, &str)> = events.iter().map(|e| (e.id, e.kind.as_str())).collect();
+    assert_eq!(kinds, [(1, "reload"), (2, "step.succeeded")]);
+    assert_eq!(events[0].job_id, job);
+    assert_eq!(events[0].tenant_id, tenant);
+    assert_eq!(events[0].ts, events[1].ts);
+    assert_eq!(events[1].data, data);
+    let mut live = pubsub.on_message();
+    for want in &events {
+        let msg = live.next().await.unwrap();
+        let got = EventBus::decode(&msg.get_payload::<String>().unwrap()).unwrap();
+        assert_eq!(&got, want);
+    }
 }
