@@ -162,13 +162,9 @@ fn error(code: &str, message: &str) -> String {
 impl Session {
     /// Handles one client frame; the second value is a new expiry after re-authentication.
     async fn on_client_text(&mut self, text: &str) -> (Vec<String>, Option<i64>) {
-        if crate::api::json_keys::has_duplicate_key(text.as_bytes()) {
-            let why = "a JSON object names the same key twice";
-            return (vec![error("duplicate_json_key", why)], None);
-        }
-        let msg: ClientMessage = match serde_json::from_str(text) {
+        let msg = match ClientMessage::parse(text) {
             Ok(m) => m,
-            Err(e) => return (vec![error("invalid_message", &e.to_string())], None),
+            Err((code, why)) => return (vec![error(code, &why)], None),
         };
         if let ClientMessage::Auth { token } = &msg {
             return self.reauthenticate(token).await;
