@@ -61,6 +61,8 @@ pub struct App {
     pub voice_staging: AudioStaging,
     /// Gauges computed when `/metrics` is scraped.
     pub scrape_metrics: Arc<crate::api::scrape::ScrapeMetrics>,
+    /// Sockets and recordings each user holds on this server (`ws::limits`).
+    pub ws_slots: crate::ws::limits::WsSlots,
     /// Whether Postgres and Redis answer (probed in the background): what needs a
     /// dependency that is down is refused at once.
     pub health: Health,
@@ -80,6 +82,13 @@ impl App {
         let signing_key = signing_key(&settings)?;
         let tokens = Arc::new(token_service(&settings, &signing_key)?);
         let mailer = Mailer::new(&settings.smtp)?;
+        if !mailer.configured() {
+            // Production refuses to start this way (config); development runs but must
+            // say it, or an operator learns from users that codes never arrive.
+            tracing::warn!(
+                "email is off (EXECORA_SMTP_URL is empty): login codes, invitations and erasure codes are not sent, so invited users cannot log in"
+            );
+        }
         let trusted_proxies = Arc::new(settings.http.trusted_proxy_nets()?);
         let store = DocumentStore::from_settings(&settings.storage, &settings.data_dir);
         // Download links are keyed from the signing key: one secret less to manage.
@@ -159,6 +168,7 @@ impl App {
             policy: Policy {
                 confirm_above_paise: settings.voice.confirm_above_paise,
                 min_confidence: settings.voice.min_confidence_percent as f32 / 100.0,
+                min_reminder_interval_minutes: settings.reminders.min_interval_minutes,
             },
             staging: voice_staging.clone(),
             queue: queue.clone(),
@@ -178,6 +188,7 @@ impl App {
             store: store.clone(),
             portal_key: portal_key.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_string(),
+            invoice_link_ttl_secs: settings.invoice_link_ttl_hours.saturating_mul(3600),
             cache: cache.clone(),
             voice,
         };
@@ -210,6 +221,7 @@ impl App {
             voice_staging,
             erasure_codes,
             scrape_metrics,
+            ws_slots: Default::default(),
             health,
         })
     }

@@ -28,6 +28,7 @@ pub use providers::{
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
     LogSettings, ReminderSettings, SmtpSettings, StorageSettings, VoiceSettings, WhatsAppSettings,
+    WsSettings,
 };
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.
@@ -75,6 +76,7 @@ settings! {
     "workflows_dir", "EXECORA_WORKFLOWS_DIR", Text, "workflows", "Directory holding `*.toml` workflow specs.";
     "migrate_on_start", "EXECORA_MIGRATE_ON_START", Bool, "false", "Apply migrations when `serve`, `work` or `run` starts.";
     "public_url", "EXECORA_PUBLIC_URL", Text, "", "External base URL, for links sent to customers (invoice downloads).";
+    "invoice_link_ttl_hours", "EXECORA_INVOICE_LINK_TTL_HOURS", Integer, "168", "How long a public invoice download link (`/pub/invoices/…`, sent by WhatsApp) works; it stops earlier when the invoice is cancelled or its customer erased.";
     "storage.local_dir", "EXECORA_STORAGE_LOCAL_DIR", Text, "", "Directory for rendered documents when no S3 bucket is set; empty = `<data_dir>/files`.";
     "storage.s3_bucket", "EXECORA_S3_BUCKET", Text, "", "S3 bucket for documents and recordings; empty = the local directory.";
     "storage.s3_endpoint", "EXECORA_S3_ENDPOINT", Text, "", "S3-compatible endpoint (MinIO, R2, s3s-fs); empty = AWS. Path-style addressing.";
@@ -106,6 +108,9 @@ settings! {
     "http.max_webhook_body_bytes", "EXECORA_HTTP_MAX_WEBHOOK_BODY_BYTES", Integer, "4194304", "Largest webhook body (WhatsApp batches reach 3 MB).";
     "http.header_read_timeout_secs", "EXECORA_HTTP_HEADER_READ_TIMEOUT_SECS", Integer, "10", "A request's headers must arrive within this many seconds of its first byte, else the connection is closed (slow-loris).";
     "http.idle_timeout_secs", "EXECORA_HTTP_IDLE_TIMEOUT_SECS", Integer, "60", "A connection that neither sends nor receives a byte for this long is closed (idle keep-alive, stalled bodies); WebSockets are exempt once upgraded.";
+    "ws.max_sockets_per_user", "EXECORA_WS_MAX_SOCKETS_PER_USER", Integer, "8", "Open `/ws` sockets one user may hold on one server; one more is refused with 429 `too_many_sockets` before the upgrade.";
+    "ws.max_recordings_per_user", "EXECORA_WS_MAX_RECORDINGS_PER_USER", Integer, "2", "Recordings (`audio.start` without `audio.end`) one user may have open at once on one server; one more is an error frame `too_many_recordings`.";
+    "ws.max_messages_per_second", "EXECORA_WS_MAX_MESSAGES_PER_SECOND", Integer, "100", "Frames (text or audio) one socket may send per second; a socket sending more is closed with 4429.";
     "whatsapp.verify_token", "EXECORA_WHATSAPP_VERIFY_TOKEN", Secret, "", "Token Meta echoes in the webhook verification handshake.";
     "whatsapp.app_secret", "EXECORA_WHATSAPP_APP_SECRET", Secret, "", "App secret that keys `X-Hub-Signature-256`.";
     "whatsapp.access_token", "EXECORA_WHATSAPP_ACCESS_TOKEN", Secret, "", "Cloud API token for sending; empty = WhatsApp sending off (email only).";
@@ -117,6 +122,7 @@ settings! {
     "voice.max_audio_bytes", "EXECORA_VOICE_MAX_AUDIO_BYTES", Integer, "10485760", "Largest recording accepted for one utterance.";
     "voice.session_idle_secs", "EXECORA_VOICE_SESSION_IDLE_SECS", Integer, "86400", "A voice session idle this long is forgotten (its draft and context).";
     "reminders.sweep_interval_secs", "EXECORA_REMINDERS_SWEEP_INTERVAL_SECS", Integer, "15", "How often workers look for due reminders.";
+    "reminders.min_interval_minutes", "EXECORA_REMINDERS_MIN_INTERVAL_MINUTES", Integer, "60", "Shortest interval of a recurring reminder (\"har 5 minute\"); a shorter one is refused with 422 `reminder_too_frequent`, so no role can have a customer messaged every minute.";
     "reminders.quiet_hours", "EXECORA_REMINDERS_QUIET_HOURS", Text, "21:00-09:00", "Hours, in each business's time zone, in which no reminder is sent (HH:MM-HH:MM); empty = none.";
     "jobs.batch_size", "EXECORA_JOBS_BATCH_SIZE", Integer, "64", "Jobs a worker reads from Redis at a time, and the most it holds not yet started.";
     "jobs.lease_ms", "EXECORA_JOBS_LEASE_MS", Integer, "15000", "A worker renews the lease of every job it holds while it lives; a stopped worker's jobs are taken by another after this long (and a third).";
@@ -182,6 +188,8 @@ pub struct Settings {
     pub workflows_dir: PathBuf,
     pub migrate_on_start: bool,
     pub public_url: String,
+    /// Lifetime of public invoice links.
+    pub invoice_link_ttl_hours: u64,
     pub jwt: JwtSettings,
     pub whatsapp: WhatsAppSettings,
     pub jobs: JobSettings,
@@ -193,6 +201,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub voice: VoiceSettings,
     pub http: HttpSettings,
+    pub ws: WsSettings,
     pub reminders: ReminderSettings,
     pub storage: StorageSettings,
     pub providers: ProviderSettings,

@@ -71,6 +71,21 @@ fn production_refuses_missing_secrets() {
     assert!(err.to_string().contains("EXECORA_JWT_PRIVATE_KEY"), "{err}");
 }
 
+#[test]
+fn production_refuses_to_start_without_a_mailer() {
+    let mut vars = BASE.to_vec();
+    vars.extend_from_slice(&[
+        ("EXECORA_PROFILE", "production"),
+        ("EXECORA_JWT_PRIVATE_KEY", "pem"),
+        ("EXECORA_WHATSAPP_APP_SECRET", "s"),
+        ("EXECORA_WHATSAPP_VERIFY_TOKEN", "t"),
+    ]);
+    let err = Settings::from_sources(None, env(&vars)).unwrap_err();
+    assert!(err.to_string().contains("EXECORA_SMTP_URL"), "{err}");
+    vars.push(("EXECORA_SMTP_URL", "smtp://127.0.0.1:2525"));
+    assert!(Settings::from_sources(None, env(&vars)).is_ok());
+}
+
 fn load(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let mut vars = BASE.to_vec();
     vars.extend_from_slice(extra);

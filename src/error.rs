@@ -43,7 +43,7 @@ impl poem_openapi::types::Example for ErrorBody {
 pub enum ApiError {
     /// The request could not be parsed: malformed JSON, a wrong type, an unknown enum
     /// value, a parameter out of range, a missing body (`invalid_body`,
-    /// `invalid_parameter`).
+    /// `invalid_parameter`), a JSON object naming a key twice (`duplicate_json_key`).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
     /// Not authenticated: a missing, expired or invalid access token (`unauthorized`),
@@ -70,7 +70,9 @@ pub enum ApiError {
     /// (`unsupported_media_type`).
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
-    /// The request parsed but a value is not acceptable; the `code` names which rule.
+    /// The request parsed but a value is not acceptable; the `code` names which rule
+    /// (e.g. `amount_too_large`: an amount, or the business's ledger with it, past the
+    /// bounds that keep every balance inside 64 bits; `reminder_too_frequent`).
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
     /// Too many requests; retry after the given number of seconds (`rate_limited`).
@@ -145,6 +147,14 @@ impl From<sqlx::Error> for ApiError {
                 Self::unprocessable(
                     "invalid_text",
                     "text must not contain NUL (U+0000) characters",
+                )
+            }
+            // An amount past the bounds that keep every sum of money inside bigint.
+            sqlx::Error::Database(db) if crate::domain::amounts::is_bound(db.as_ref()) => {
+                tracing::info!(error = %db, "amount past its bound");
+                Self::unprocessable(
+                    crate::domain::amounts::TOO_LARGE,
+                    "the amount, or this business's ledger with it, is larger than allowed",
                 )
             }
             // A value the column cannot hold (a sum past bigint, a date past the calendar):

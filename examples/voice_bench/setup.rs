@@ -54,6 +54,9 @@ pub fn settings(fakes: Option<&str>) -> Settings {
         ("EXECORA_DATABASE_MAX_CONNECTIONS", "60".into()),
         ("EXECORA_LIMITS_VOICE_PER_USER_PER_HOUR", "100000000".into()),
         ("EXECORA_LIMITS_API_PER_USER_PER_MINUTE", "100000000".into()),
+        // SHOPS below the session count puts many sockets on one owner.
+        ("EXECORA_WS_MAX_SOCKETS_PER_USER", "100000000".into()),
+        ("EXECORA_WS_MAX_RECORDINGS_PER_USER", "100000000".into()),
         ("EXECORA_TTS_PROVIDER", "none".into()),
     ]
     .into_iter()

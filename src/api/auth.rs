@@ -36,9 +36,8 @@ pub async fn issue_pair(
     tenant: Uuid,
     role: Role,
 ) -> Result<TokenPair, ApiError> {
-    let access_token = app.tokens.issue(tenant, user, role)?;
     let refresh_token = secrets::random_token();
-    sessions::start(
+    let login = sessions::start(
         &app.pool,
         user,
         tenant,
@@ -46,12 +45,37 @@ pub async fn issue_pair(
         app.settings.auth.refresh_ttl_days,
     )
     .await?;
+    let access_token = app.tokens.issue_for_login(tenant, user, role, login)?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer".into(),
         expires_in: app.tokens.ttl_secs(),
         refresh_token,
     })
+}
+
+/// Mails a login code; runs detached from the request that asked for it, so failures
+/// are only logged (the user asks again) and never change that request's answer.
+async fn send_login_code(app: App, email: String, code: String) {
+    let minutes = app.settings.auth.otp_ttl_secs / 60;
+    let text = format!(
+        "Your Execora login code is {code}.\n\nIt expires in {minutes} minutes. If you did not ask for it, ignore this email.\n"
+    );
+    let outcome = match app
+        .mailer
+        .send(&email, "Your Execora login code", text)
+        .await
+    {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, "login code email not sent");
+            "failed"
+        }
+    };
+    app.metrics
+        .auth_events
+        .with_label_values(&["otp_sent", outcome])
+        .inc();
 }
 
 fn invalid_credentials() -> ApiError {
@@ -150,31 +174,17 @@ impl AuthApi {
             return Err(email::undeliverable());
         }
         let email = users::normalise_email(&body.email);
-        if users::credentials(&app.pool, &email).await?.is_none() {
-            return Ok(accepted);
-        }
+        // The same work for every address, registered or not (a lookup and a code in
+        // Redis), and the mail leaves off the request path: neither the answer nor its
+        // time says whether the address has an account, with or without SMTP.
+        let registered = users::credentials(&app.pool, &email).await?.is_some();
         let code = app.otp.issue(&email).await.map_err(|e| {
             tracing::warn!(error = %e, "otp store unavailable");
             ApiError::unavailable("try again shortly")
         })?;
-        let text = format!(
-            "Your Execora login code is {code}.\n\nIt expires in {} minutes. If you did not ask for it, ignore this email.\n",
-            expires_in / 60
-        );
-        if let Err(e) = app
-            .mailer
-            .send(&email, "Your Execora login code", text)
-            .await
-        {
-            tracing::warn!(error = %e, "login code email not sent");
-            return Err(ApiError::unavailable(
-                "the login code could not be sent; try again",
-            ));
+        if registered {
+            tokio::spawn(send_login_code(app.0.clone(), email, code));
         }
-        app.metrics
-            .auth_events
-            .with_label_values(&["otp_sent", "ok"])
-            .inc();
         Ok(accepted)
     }
 
@@ -252,8 +262,8 @@ impl AuthApi {
             app.settings.auth.refresh_grace_secs,
         )
         .await?;
-        let owner = match outcome {
-            sessions::Refresh::Rotated(owner) => owner,
+        let (owner, login) = match outcome {
+            sessions::Refresh::Rotated(owner, login) => (owner, login),
             sessions::Refresh::ReuseDetected(login) => {
                 app.revocations
                     .publish(&Revoked::login(
@@ -280,7 +290,9 @@ impl AuthApi {
             }
         };
         let role = Role::parse(&owner.role).unwrap_or(Role::Staff);
-        let access_token = app.tokens.issue(owner.business_id, owner.user_id, role)?;
+        let access_token =
+            app.tokens
+                .issue_for_login(owner.business_id, owner.user_id, role, login)?;
         Ok(Json(TokenPair {
             access_token,
             token_type: "Bearer".into(),

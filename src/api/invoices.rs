@@ -24,7 +24,7 @@ use crate::{
     app::App,
     cache,
     domain::{
-        customers, gst,
+        amounts, customers, gst,
         invoices::{self, Invoice, InvoiceError, InvoiceFilter, InvoiceRequest, LineRequest},
         jobs, products,
     },
@@ -116,6 +116,8 @@ async fn validate(
         .await?
         .ok_or_else(|| ApiError::not_found("customer"))?;
     let mut lines = Vec::with_capacity(input.lines.len());
+    // Bounded here, before it is a job: the ledger's bound would only fail the job.
+    let mut total: i64 = 0;
     for (i, l) in input.lines.iter().enumerate() {
         let n = i + 1;
         let product =
@@ -167,9 +169,19 @@ async fn validate(
             discount_paise: l.discount_paise,
             gst_rate_bp: rate,
         };
-        gst::line_totals(&check, gst::Supply::IntraState)
+        let priced = gst::line_totals(&check, gst::Supply::IntraState)
             .map_err(|e| ApiError::unprocessable("invalid_line", format!("line {n}: {e}")))?;
+        total = total.saturating_add(priced.total_paise);
         lines.push(line);
+    }
+    if total > amounts::MAX_AMOUNT_PAISE {
+        return Err(ApiError::unprocessable(
+            amounts::TOO_LARGE,
+            format!(
+                "an invoice may total at most {} paise",
+                amounts::MAX_AMOUNT_PAISE
+            ),
+        ));
     }
     Ok(InvoiceRequest {
         customer_id: input.customer_id,

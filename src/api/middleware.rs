@@ -233,7 +233,23 @@ pub async fn idempotent<E: Endpoint>(
         .await
         .map_err(|_| poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
     let verified = req.data::<Principal>().copied();
-    let scope = match verified.or_else(|| bearer(&req).and_then(|t| app.tokens.verify(t).ok())) {
+    let caller = verified.or_else(|| bearer(&req).and_then(|t| app.tokens.verify(t).ok()));
+    // A token whose login has ended gets nothing, not even the stored answer of a
+    // request it made while it was alive.
+    if let Some(p) = &caller {
+        match crate::auth::validity::honoured(&app.pool, p).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Ok(envelope(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "missing or invalid access token",
+                ));
+            }
+            Err(_) => return Err(poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)),
+        }
+    }
+    let scope = match caller {
         Some(p) => format!("{}:{}", p.tenant_id, p.user_id),
         None => "anonymous".to_string(),
     };

@@ -21,6 +21,7 @@ mod downloads;
 mod invoices;
 mod job_view;
 mod jobs;
+pub(crate) mod json_keys;
 mod ledger;
 pub(crate) mod middleware;
 mod nodelay;
@@ -223,6 +224,7 @@ pub fn routes(app: App, hub: Hub) -> impl Endpoint {
             }
             resp
         })
+        .around(|ep, req| async move { json_keys::refuse_duplicate_keys(ep.as_ref(), req).await })
         .around(move |ep, req| {
             let app = idem_app.clone();
             async move { middleware::idempotent(ep.as_ref(), req, &app).await }

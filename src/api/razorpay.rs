@@ -153,6 +153,12 @@ async fn record(
         tracing::warn!(payment.id = %p.id, "Razorpay payment without a customer id ignored");
         return Ok((Outcome::Ignored, "unattributed"));
     };
+    // Signed is not sane: a payment past the ledger's bound is acknowledged (Razorpay
+    // stops retrying) and not recorded, so no balance can overflow.
+    if p.amount_paise > crate::domain::amounts::MAX_AMOUNT_PAISE {
+        tracing::warn!(payment.id = %p.id, "Razorpay payment above the amount bound ignored");
+        return Ok((Outcome::Ignored, "out_of_range"));
+    }
     let entry = NewEntry {
         customer,
         kind: "payment",

@@ -106,6 +106,7 @@ impl RemindersApi {
             text: body.when.trim(),
             message: body.message.as_deref(),
             created_by: auth.0.user_id,
+            min_interval_minutes: app.settings.reminders.min_interval_minutes,
         };
         let r = reminders::create(&app.pool, tenant, new)
             .await
@@ -114,6 +115,10 @@ impl RemindersApi {
                 ReminderError::NoOccurrence => {
                     ApiError::unprocessable("past_time", "the schedule has no future occurrence")
                 }
+                ReminderError::TooFrequent(min) => ApiError::unprocessable(
+                    "reminder_too_frequent",
+                    format!("a reminder may repeat at most every {min} minutes"),
+                ),
                 ReminderError::Db(db) => db.into(),
             })?;
         Ok(Created::Created(Json(r.into())))

@@ -3,7 +3,7 @@
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
-use crate::{app::App, auth::Principal, domain::users};
+use crate::{app::App, auth::Principal};
 
 /// An access token (`Authorization: Bearer <JWT>`), verified; carries the tenant.
 #[derive(SecurityScheme)]
@@ -25,14 +25,7 @@ async fn verify(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
             poem::Error::from_status(StatusCode::UNAUTHORIZED)
         })?,
     };
-    match users::token_still_valid(
-        &app.pool,
-        principal.tenant_id,
-        principal.user_id,
-        principal.issued_at,
-    )
-    .await
-    {
+    match crate::auth::validity::honoured(&app.pool, &principal).await {
         Ok(true) => Ok(principal),
         Ok(false) => Err(poem::Error::from_status(StatusCode::UNAUTHORIZED)),
         Err(e) => {

@@ -27,6 +27,10 @@ struct Claims {
     nbf: i64,
     exp: i64,
     jti: Uuid,
+    /// The login (refresh-token family) this token belongs to, so that ending the login
+    /// ends the token at once (checked per request in `validity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
 }
 
 /// Why a token was refused; never shown to the client beyond "unauthorized".
@@ -90,8 +94,30 @@ impl TokenService {
         })
     }
 
-    /// Signs an access token for a user of a tenant; returns it with its expiry.
+    /// Signs an access token outside any login (`execora token`, tests): only user-level
+    /// revocation (removal, sign-out everywhere) ends it before it expires.
     pub fn issue(&self, tenant_id: Uuid, user_id: Uuid, role: Role) -> anyhow::Result<String> {
+        self.sign(tenant_id, user_id, role, None)
+    }
+
+    /// Signs an access token of the login `login_id`: logout and refresh-token reuse end it.
+    pub fn issue_for_login(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        login_id: Uuid,
+    ) -> anyhow::Result<String> {
+        self.sign(tenant_id, user_id, role, Some(login_id))
+    }
+
+    fn sign(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        sid: Option<Uuid>,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -103,6 +129,7 @@ impl TokenService {
             nbf: now,
             exp: now + self.ttl_secs,
             jti: Uuid::new_v4(),
+            sid,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.signing_kid.clone());
@@ -124,6 +151,7 @@ impl TokenService {
             role: data.claims.role,
             expires_at: data.claims.exp,
             issued_at: data.claims.iat,
+            login_id: data.claims.sid,
         })
     }
 

@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod revocation;
 pub mod secrets;
 pub mod tickets;
+pub mod validity;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -54,4 +55,8 @@ pub struct Principal {
     pub expires_at: i64,
     /// When that token was issued, as Unix seconds ("sign out everywhere" refuses older).
     pub issued_at: i64,
+    /// The login (refresh-token family) the token was issued under; logout and
+    /// refresh-token reuse end it, and with it the token. `None` for tokens minted
+    /// outside a login (`execora token`), which only user-level revocation ends.
+    pub login_id: Option<Uuid>,
 }

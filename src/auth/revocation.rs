@@ -52,8 +52,9 @@ impl Revoked {
 
     /// Whether a session proved by `p` must end.
     pub fn ends(&self, p: &Principal) -> bool {
+        let this_login = self.login_id.is_some() && self.login_id == p.login_id;
         (self.tenant_id, self.user_id) == (p.tenant_id, p.user_id)
-            && (self.removed || p.issued_at < self.not_before)
+            && (self.removed || p.issued_at < self.not_before || this_login)
     }
 }
 
@@ -153,6 +154,7 @@ mod tests {
             role: Role::Staff,
             expires_at: issued_at + 900,
             issued_at,
+            login_id: None,
         }
     }
 
@@ -177,5 +179,18 @@ mod tests {
         assert!(!r.ends(&other));
         let removed = Revoked { removed: true, ..r };
         assert!(removed.ends(&principal(5_000)));
+        // Logout names one login: its sessions end, the user's others live.
+        let login = Uuid::from_u128(9);
+        let logout = Revoked {
+            login_id: Some(login),
+            not_before: 0,
+            ..r
+        };
+        let of_login = Principal {
+            login_id: Some(login),
+            ..principal(5_000)
+        };
+        assert!(logout.ends(&of_login));
+        assert!(!logout.ends(&principal(5_000)));
     }
 }

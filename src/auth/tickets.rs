@@ -34,12 +34,13 @@ impl TicketStore {
     pub async fn issue(&self, p: &Principal) -> redis::RedisResult<String> {
         let ticket = secrets::random_token();
         let value = format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}",
             p.tenant_id,
             p.user_id,
             p.role.as_str(),
             p.expires_at,
-            p.issued_at
+            p.issued_at,
+            p.login_id.map(|l| l.to_string()).unwrap_or_default()
         );
         let mut conn = self.conn.clone();
         redis::cmd("SET")
@@ -67,6 +68,8 @@ impl TicketStore {
                 role: Role::parse(parts.next()?)?,
                 expires_at: parts.next()?.parse().ok()?,
                 issued_at: parts.next()?.parse().ok()?,
+                // Empty for a token minted outside a login.
+                login_id: parts.next().and_then(|l| l.parse().ok()),
             })
         }))
     }

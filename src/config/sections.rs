@@ -122,9 +122,19 @@ pub struct WhatsAppSettings {
     pub reminder_template: String,
 }
 
+/// Caps on what one user or socket may hold or send over `/ws` (`ws::limits`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WsSettings {
+    pub max_sockets_per_user: usize,
+    pub max_recordings_per_user: usize,
+    pub max_messages_per_second: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReminderSettings {
     pub sweep_interval_secs: u64,
+    /// Customers are messaged at most this often by one reminder.
+    pub min_interval_minutes: u32,
     pub quiet_hours: String,
 }
 

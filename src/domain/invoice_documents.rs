@@ -149,13 +149,19 @@ pub async fn set_delivered(pool: &PgPool, tenant: Uuid, id: Uuid, via: &str) -> 
     Ok(())
 }
 
-/// The stored document's key, for the download route.
+/// The stored document's key, for the public download route: none once the invoice is
+/// cancelled or its customer erased (the PDF names them and their phone).
 pub async fn pdf_key(
     pool: &PgPool,
     id: Uuid,
 ) -> sqlx::Result<Option<(Uuid, String, DateTime<Utc>)>> {
-    sqlx::query_as("select business_id, pdf_key, issued_at from invoices where id = $1 and pdf_key is not null")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "select i.business_id, i.pdf_key, i.issued_at from invoices i
+         join customers c on c.id = i.customer_id and c.business_id = i.business_id
+         where i.id = $1 and i.pdf_key is not null and i.status <> 'cancelled'
+           and c.erased_at is null",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }

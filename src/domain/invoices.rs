@@ -299,6 +299,16 @@ pub async fn cancel(
     id: Uuid,
 ) -> Result<Option<Invoice>, InvoiceError> {
     let mut tx = pool.begin().await?;
+    // Lock order of ledger writers: customer, their invoices, the business's ledger volume
+    // (a payment holds the volume while settling invoices: invoice-first could deadlock).
+    sqlx::query(
+        "select c.id from customers c join invoices i on i.customer_id = c.id
+         where i.id = $1 and i.business_id = $2 and c.business_id = $2 for update of c",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await?;
     let current: Option<Invoice> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from invoices where id = $1 and business_id = $2 for update"
     )))

@@ -105,6 +105,16 @@ pub async fn append(
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(entry) = inserted {
+        // Bounded by `businesses_ledger_volume_bounded` (see `amounts`); the row lock
+        // it takes lasts until commit, so concurrent writers cannot both pass the bound.
+        // Callers hold the customer's lock first (the lock order; `invoices::cancel`).
+        sqlx::query(
+            "update businesses set ledger_volume_paise = ledger_volume_paise + abs($2::bigint) where id = $1",
+        )
+        .bind(tenant)
+        .bind(e.amount_paise)
+        .execute(&mut **tx)
+        .await?;
         return Ok((entry, true));
     }
     // The conflict was the idempotency key or the gateway reference: return that entry.

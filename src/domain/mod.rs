@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP or queues: functions take a pool or a transaction and
 //! typed values, and every query on business data is scoped by the tenant it is given.
 
+pub mod amounts;
 pub mod businesses;
 pub mod conversations;
 pub mod customer_search;

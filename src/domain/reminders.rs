@@ -40,6 +40,9 @@ pub enum ReminderError {
     NoCustomer,
     #[error("the schedule has no future occurrence")]
     NoOccurrence,
+    /// A recurring reminder more often than the business's customers may be messaged.
+    #[error("a reminder may repeat at most every {0} minutes")]
+    TooFrequent(u32),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -53,6 +56,9 @@ pub struct NewReminder<'a> {
     pub text: &'a str,
     pub message: Option<&'a str>,
     pub created_by: Uuid,
+    /// The shortest interval allowed (`EXECORA_REMINDERS_MIN_INTERVAL_MINUTES`): part of
+    /// the request so that no way of creating a reminder can skip it.
+    pub min_interval_minutes: u32,
 }
 
 pub async fn create(
@@ -67,7 +73,15 @@ pub async fn create(
         text,
         message,
         created_by,
+        min_interval_minutes,
     } = new;
+    if let Schedule::Every {
+        interval_minutes, ..
+    } = sched
+        && *interval_minutes < min_interval_minutes
+    {
+        return Err(ReminderError::TooFrequent(min_interval_minutes));
+    }
     let first = schedule::next_after(sched, Utc::now() - chrono::Duration::seconds(1), tz)
         .ok_or(ReminderError::NoOccurrence)?;
     let exists: Option<Uuid> = sqlx::query_scalar(

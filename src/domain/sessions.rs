@@ -19,34 +19,36 @@ pub struct SessionOwner {
 
 #[derive(Debug)]
 pub enum Refresh {
-    Rotated(SessionOwner),
+    /// A successor was issued; the login's id (its family) comes with it.
+    Rotated(SessionOwner, Uuid),
     /// A spent token presented again: the family (this login) is now revoked.
     ReuseDetected(LoginRef),
     /// Unknown, revoked, expired, or the user was removed.
     Invalid,
 }
 
-/// Starts a family (a login) with its first token.
+/// Starts a family (a login) with its first token; returns the login's id.
 pub async fn start(
     pool: &PgPool,
     user: Uuid,
     tenant: Uuid,
     token_hash: &[u8],
     ttl_days: u64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Uuid> {
+    let family = Uuid::now_v7();
     sqlx::query(
         "insert into refresh_tokens (id, family_id, user_id, business_id, token_hash, family_expires_at)
          values ($1, $2, $3, $4, $5, now() + make_interval(days => $6))",
     )
     .bind(Uuid::now_v7())
-    .bind(Uuid::now_v7())
+    .bind(family)
     .bind(user)
     .bind(tenant)
     .bind(token_hash)
     .bind(ttl_days as i32)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(family)
 }
 
 #[derive(sqlx::FromRow)]
@@ -124,7 +126,7 @@ pub async fn rotate(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Refresh::Rotated(owner))
+    Ok(Refresh::Rotated(owner, row.family_id))
 }
 
 /// Logout: ends the login `presented` belongs to; returns whose login it was and its id

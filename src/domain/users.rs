@@ -99,20 +99,27 @@ pub async fn credentials(pool: &PgPool, email: &str) -> sqlx::Result<Option<Cred
 }
 
 /// Whether a token issued at `issued_at` (Unix seconds) for this user is still honoured:
-/// the user exists, is not removed, and has not signed out everywhere since.
+/// the user exists, is not removed, has not signed out everywhere since, and the login
+/// it names (if any) has not been ended (logout, refresh-token reuse). Callers go
+/// through `auth::validity`.
 pub async fn token_still_valid(
     pool: &PgPool,
     tenant: Uuid,
     user: Uuid,
     issued_at: i64,
+    login: Option<Uuid>,
 ) -> sqlx::Result<bool> {
     let valid: Option<bool> = sqlx::query_scalar(
-        "select removed_at is null and to_timestamp($3) >= sessions_valid_after
-         from users where id = $1 and business_id = $2",
+        "select u.removed_at is null and to_timestamp($3) >= u.sessions_valid_after
+                and ($4::uuid is null or exists (
+                    select 1 from refresh_tokens r
+                    where r.family_id = $4 and r.user_id = u.id and r.revoked_at is null))
+         from users u where u.id = $1 and u.business_id = $2",
     )
     .bind(user)
     .bind(tenant)
     .bind(issued_at as f64)
+    .bind(login)
     .fetch_optional(pool)
     .await?;
     Ok(valid.unwrap_or(false))

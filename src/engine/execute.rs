@@ -51,6 +51,8 @@ pub struct Policy {
     pub confirm_above_paise: i64,
     /// Below this confidence the engine asks the user to repeat.
     pub min_confidence: f32,
+    /// Recurring reminders repeat at most this often (customers are not spammed).
+    pub min_reminder_interval_minutes: u32,
 }
 
 impl Default for Policy {
@@ -58,6 +60,7 @@ impl Default for Policy {
         Self {
             confirm_above_paise: 500_000,
             min_confidence: 0.65,
+            min_reminder_interval_minutes: 60,
         }
     }
 }

@@ -56,7 +56,22 @@ pub async fn ledger_write(
     } else {
         return Ok(resolve::amount_missing(conv, parsed.intent));
     };
-    let total: i64 = parts.iter().map(|p| p.amount_paise).sum();
+    // The ledger's bound (`domain::amounts`), said back instead of failing the turn.
+    if parts
+        .iter()
+        .any(|p| p.amount_paise > crate::domain::amounts::MAX_AMOUNT_PAISE)
+    {
+        let reply = replies::either(
+            lang,
+            "Itni badi rakam darj nahi ho sakti.".into(),
+            "That amount is too large to record.".into(),
+            "इतनी बड़ी रकम दर्ज नहीं हो सकती।".into(),
+        );
+        return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
+    }
+    let total: i64 = parts
+        .iter()
+        .fold(0i64, |sum, p| sum.saturating_add(p.amount_paise));
     if !confirmed && total > engine.policy.confirm_above_paise {
         let what = match (payment, lang) {
             (true, crate::engine::intent::Language::Hinglish) => "payment",

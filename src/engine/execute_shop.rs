@@ -69,6 +69,7 @@ async fn create_reminder(
         text: &when,
         message: message.as_deref(),
         created_by,
+        min_interval_minutes: engine.policy.min_reminder_interval_minutes,
     };
     match reminders::create(engine.pool, engine.tenant, new).await {
         Ok(r) => {
@@ -90,6 +91,15 @@ async fn create_reminder(
                 "Yeh samay nikal chuka hai.".into(),
                 "That time has already passed.".into(),
                 "यह समय निकल चुका है।".into(),
+            );
+            Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
+        }
+        Err(ReminderError::TooFrequent(min)) => {
+            let reply = replies::either(
+                lang,
+                format!("Reminder {min} minute se jaldi nahi bhej sakte."),
+                format!("A reminder can repeat at most every {min} minutes."),
+                format!("रिमाइंडर {min} मिनट से जल्दी नहीं भेज सकते।"),
             );
             Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
         }

@@ -34,13 +34,33 @@ pub fn code() -> WorkflowCode {
     }
 }
 
-/// The signature in an invoice download link: HMAC-SHA256 of the invoice id, 32 hex.
-pub fn link_token(key: &[u8], invoice: Uuid) -> String {
+/// The last segment of an invoice download link, `<expiry>.<signature>`: the expiry in
+/// Unix seconds and an HMAC-SHA256 (32 hex) of the invoice id and that expiry, so a link
+/// stops working when it is due and its expiry cannot be moved.
+pub fn link_token(key: &[u8], invoice: Uuid, expires_at: i64) -> String {
+    format!("{expires_at}.{}", link_signature(key, invoice, expires_at))
+}
+
+fn link_signature(key: &[u8], invoice: Uuid, expires_at: i64) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
         return String::new();
     };
-    mac.update(format!("invoice-pdf:{invoice}").as_bytes());
+    mac.update(format!("invoice-pdf:{invoice}:{expires_at}").as_bytes());
     hex::encode(mac.finalize().into_bytes())[..32].to_string()
+}
+
+/// Whether `token` is a link to `invoice` signed with `key` and not yet expired at `now`.
+pub fn link_token_valid(key: &[u8], invoice: Uuid, token: &str, now: i64) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((expiry, signature)) = token.split_once('.') else {
+        return false;
+    };
+    let Ok(expires_at) = expiry.parse::<i64>() else {
+        return false;
+    };
+    let expected = link_signature(key, invoice, expires_at);
+    let genuine: bool = expected.as_bytes().ct_eq(signature.as_bytes()).into();
+    genuine && now <= expires_at
 }
 
 pub fn pdf_key(tenant: Uuid, invoice: Uuid) -> String {
@@ -73,7 +93,7 @@ fn create(ctx: StepContext) -> StepFuture {
         let invoice = invoices::issue(&ctx.deps.pool, ctx.tenant_id, ctx.job_id, &req)
             .await
             .map_err(|e| match e {
-                InvoiceError::Db(db) => StepError::Transient(format!("database: {db}")),
+                InvoiceError::Db(db) => StepError::from(db),
                 other => StepError::Permanent(other.to_string()),
             })?;
         let cache = &ctx.deps.cache;
@@ -140,7 +160,12 @@ fn deliver(ctx: StepContext) -> StepFuture {
             let link = format!(
                 "{}/pub/invoices/{id}/{}",
                 ctx.deps.public_url,
-                link_token(&ctx.deps.portal_key, id)
+                link_token(
+                    &ctx.deps.portal_key,
+                    id,
+                    chrono::Utc::now().timestamp()
+                        + i64::try_from(ctx.deps.invoice_link_ttl_secs).unwrap_or(i64::MAX / 2),
+                )
             );
             match wa
                 .send_document(from, phone, &link, &filename, &caption)

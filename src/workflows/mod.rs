@@ -28,6 +28,7 @@ pub mod reminder;
 pub mod restart;
 pub mod runtime;
 pub mod spec;
+mod step_errors;
 pub mod upkeep;
 pub mod voice;
 pub mod voice_support;

@@ -25,7 +25,7 @@ pub enum StepError {
 
 impl From<sqlx::Error> for StepError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Transient(format!("database: {e}"))
+        super::step_errors::database(&e)
     }
 }
 
@@ -45,6 +45,8 @@ pub struct StepDeps {
     pub portal_key: Arc<Vec<u8>>,
     /// Base of links sent to customers; empty = no links (no WhatsApp documents).
     pub public_url: String,
+    /// How long an invoice link sent to a customer works (`EXECORA_INVOICE_LINK_TTL_HOURS`).
+    pub invoice_link_ttl_secs: u64,
     /// For invalidating cached reads a step changed.
     pub cache: crate::cache::Cache,
     /// Providers, policy and helpers of the voice workflow.

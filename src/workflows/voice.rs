@@ -274,7 +274,7 @@ fn execute(ctx: StepContext) -> StepFuture {
         let outcome = engine
             .turn(&mut conv, &text, parsed)
             .await
-            .map_err(|e| StepError::Transient(e.to_string()))?;
+            .map_err(|crate::engine::execute::EngineError::Db(e)| StepError::from(e))?;
         let follow_up_job = start_follow_up(&ctx, &outcome).await?;
         conversations::save(&mut tx, ctx.tenant_id, &input.session_id, &conv.to_json()).await?;
         tx.commit().await?;
@@ -349,6 +349,7 @@ async fn start_follow_up(
         {
             Ok(Some(id))
         }
+        Err(super::queue::EnqueueError::Database(e)) => Err(StepError::from(e)),
         Err(e) => Err(StepError::Transient(e.to_string())),
     }
 }

@@ -6,7 +6,9 @@
 //! no socket. The protocol's types are in [`protocol`]; one connection is a [`session`].
 
 mod follow;
+pub mod limits;
 pub mod protocol;
+mod recording;
 mod session;
 
 use poem::{
@@ -18,7 +20,7 @@ use poem::{
     },
 };
 
-use crate::{app::App, auth::Principal, domain::users, workflows::hub::Hub};
+use crate::{app::App, auth::Principal, workflows::hub::Hub};
 
 /// The application protocol name clients offer and the server echoes.
 pub const APP_PROTOCOL: &str = "execora.v1";
@@ -56,7 +58,7 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
         let Ok(p) = app.tokens.verify(&token) else {
             continue;
         };
-        if users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+        if crate::auth::validity::honoured(&app.pool, &p)
             .await
             .unwrap_or(false)
         {
@@ -71,7 +73,7 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
     let p = app.tickets.redeem(&ticket).await.ok().flatten()?;
     // The ticket outlives nothing: a user removed or signed out everywhere after it was
     // minted is refused like their token would be.
-    users::token_still_valid(&app.pool, p.tenant_id, p.user_id, p.issued_at)
+    crate::auth::validity::honoured(&app.pool, &p)
         .await
         .unwrap_or(false)
         .then_some(p)
@@ -135,10 +137,24 @@ async fn upgrade(
     let Some(principal) = authenticate(req, &app).await else {
         return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED));
     };
+    // Held by the session for its life; given back when it ends (or never upgrades).
+    let max = app.settings.ws.max_sockets_per_user;
+    let Some(slot) = app.ws_slots.sockets.try_acquire(principal.user_id, max) else {
+        return Ok(crate::api::middleware::envelope(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sockets",
+            &format!("at most {max} open sockets per user"),
+        )
+        .into_response());
+    };
     let app = app.0.clone();
     let hub = hub.0.clone();
     Ok(ws
         .protocols([APP_PROTOCOL])
         .config(socket_config())
-        .on_upgrade(move |socket| session::run(socket, principal, app, hub)))
+        .on_upgrade(move |socket| async move {
+            session::run(socket, principal, app, hub).await;
+            drop(slot);
+        })
+        .into_response())
 }

@@ -45,6 +45,18 @@ pub enum ClientMessage {
     Ping,
 }
 
+impl ClientMessage {
+    /// A text frame as a message, or the error frame's (code, message). A frame naming
+    /// a key twice is refused like a request body (`api::json_keys`), not resolved.
+    pub fn parse(text: &str) -> Result<Self, (&'static str, String)> {
+        if crate::api::json_keys::has_duplicate_key(text.as_bytes()) {
+            let why = "a JSON object names the same key twice".to_string();
+            return Err(("duplicate_json_key", why));
+        }
+        serde_json::from_str(text).map_err(|e| ("invalid_message", e.to_string()))
+    }
+}
+
 /// What the server sends.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

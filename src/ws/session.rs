@@ -25,6 +25,7 @@ use uuid::Uuid;
 use super::{
     follow::{Follows, Verdict},
     protocol::{ClientMessage, ServerMessage},
+    recording::{self, Recording},
 };
 use crate::{
     api::{
@@ -33,7 +34,7 @@ use crate::{
     },
     app::App,
     auth::{Principal, permissions::Action, revocation::Notice},
-    domain::{jobs, users},
+    domain::jobs,
     error::api_error_parts,
     telemetry::otel,
     workflows::voice::AudioInput,
@@ -60,13 +61,6 @@ struct Session {
     recording: Option<Recording>,
 }
 
-struct Recording {
-    session_id: String,
-    format: String,
-    sample_rate: Option<u32>,
-    bytes: Vec<u8>,
-}
-
 pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: Hub) {
     let mut events = hub.subscribe(principal.tenant_id);
     let mut closing = hub.closing();
@@ -84,9 +78,15 @@ pub async fn run(socket: WebSocketStream, principal: Principal, app: App, hub: H
     let expires_in = (principal.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(expires_in));
     tokio::pin!(expiry);
+    let mut rate = super::limits::MessageRate::new(app.settings.ws.max_messages_per_second);
     loop {
         let outgoing: Vec<String> = tokio::select! {
             msg = stream.next() => match msg {
+                Some(Ok(Message::Text(_) | Message::Binary(_))) if !rate.allow() => {
+                    let code = CloseCode::from(super::limits::CLOSE_TOO_MANY_MESSAGES);
+                    let _ = sink.send(Message::Close(Some((code, "too many messages".into())))).await;
+                    break;
+                }
                 Some(Ok(Message::Text(text))) => {
                     let (frames, renewed) = session.on_client_text(&text).await;
                     if let Some(until) = renewed {
@@ -162,9 +162,9 @@ fn error(code: &str, message: &str) -> String {
 impl Session {
     /// Handles one client frame; the second value is a new expiry after re-authentication.
     async fn on_client_text(&mut self, text: &str) -> (Vec<String>, Option<i64>) {
-        let msg: ClientMessage = match serde_json::from_str(text) {
+        let msg = match ClientMessage::parse(text) {
             Ok(m) => m,
-            Err(e) => return (vec![error("invalid_message", &e.to_string())], None),
+            Err((code, why)) => return (vec![error(code, &why)], None),
         };
         if let ClientMessage::Auth { token } = &msg {
             return self.reauthenticate(token).await;
@@ -203,13 +203,17 @@ impl Session {
                 format,
                 sample_rate,
             } => {
-                self.recording = Some(Recording {
-                    session_id,
-                    format,
-                    sample_rate,
-                    bytes: Vec::new(),
-                });
-                vec![]
+                // A new start replaces (and gives back) an unfinished recording first.
+                self.recording = None;
+                let (counts, user) = (&self.app.ws_slots.recordings, self.principal.user_id);
+                let max = self.app.settings.ws.max_recordings_per_user;
+                match recording::start(counts, user, max, (session_id, format, sample_rate)) {
+                    Ok(r) => {
+                        self.recording = Some(r);
+                        vec![]
+                    }
+                    Err((code, why)) => vec![error(code, &why)],
+                }
             }
             ClientMessage::AudioEnd => match self.recording.take() {
                 Some(r) => {
@@ -234,21 +238,10 @@ impl Session {
     /// Appends a binary frame to the recording in progress.
     fn on_audio(&mut self, bytes: &[u8]) -> Vec<String> {
         let max = self.app.settings.voice.max_audio_bytes;
-        let Some(r) = self.recording.as_mut() else {
-            return vec![error(
-                "no_recording",
-                "send audio.start before audio frames",
-            )];
-        };
-        if r.bytes.len() + bytes.len() > max {
-            self.recording = None;
-            return vec![error(
-                "audio_too_large",
-                &format!("recordings are limited to {max} bytes"),
-            )];
+        match recording::append(&mut self.recording, bytes, max) {
+            Ok(()) => vec![],
+            Err((code, why)) => vec![error(code, &why)],
         }
-        r.bytes.extend_from_slice(bytes);
-        vec![]
     }
 
     /// Starts a voice job and follows it from its first event.
@@ -300,7 +293,7 @@ impl Session {
             Ok(Notice::Revoked(r)) => r.ends(p),
             Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
                 // A failed check keeps the session: expiry still ends it.
-                users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at)
+                crate::auth::validity::honoured(&self.app.pool, p)
                     .await
                     .is_ok_and(|valid| !valid)
             }
@@ -318,7 +311,7 @@ impl Session {
         if (p.tenant_id, p.user_id) != (self.principal.tenant_id, self.principal.user_id) {
             return refused();
         }
-        match users::token_still_valid(&self.app.pool, p.tenant_id, p.user_id, p.issued_at).await {
+        match crate::auth::validity::honoured(&self.app.pool, &p).await {
             Ok(true) => {
                 self.principal = p;
                 let frame = encode(&ServerMessage::Authenticated {

@@ -202,7 +202,19 @@ async fn concurrent_refreshes_within_the_grace_window_both_succeed() {
 async fn logout_and_sign_out_everywhere_end_sessions() {
     let env = TestEnv::new().await;
     let t = TestApp::start(&env, true, false).await;
-    let (_, _, access, r1) = sign_up(&t.base, &unique_email("logout"), PASSWORD).await;
+    let email = unique_email("logout");
+    let (_, _, first_access, r1) = sign_up(&t.base, &email, PASSWORD).await;
+    // A second login of the same user, to sign out everywhere with.
+    let second: Value = post(
+        format!("{}/api/v1/auth/login", t.base),
+        None,
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let access = second["access_token"].as_str().unwrap().to_string();
     assert_eq!(
         client()
             .post(format!("{}/api/v1/auth/logout", t.base))
@@ -220,16 +232,16 @@ async fn logout_and_sign_out_everywhere_end_sessions() {
     )
     .await;
     assert_eq!(after.status(), 401);
-    assert_eq!(
-        client()
+    // Logout ends that login's access token at once; the other login lives on.
+    for (token, status) in [(&first_access, 401), (&access, 200)] {
+        let resp = client()
             .get(format!("{}/api/v1/me", t.base))
-            .bearer_auth(&access)
+            .bearer_auth(token)
             .send()
             .await
-            .unwrap()
-            .status(),
-        200
-    );
+            .unwrap();
+        assert_eq!(resp.status(), status);
+    }
     assert_eq!(
         post(
             format!("{}/api/v1/auth/sessions/revoke", t.base),

@@ -77,7 +77,7 @@ async fn the_pdf_carries_every_mandatory_field_and_is_emailed_as_an_attachment()
     let link = format!(
         "{}/pub/invoices/{id}/{}",
         t.base,
-        link_token(&t.app.portal_key, id)
+        link_token(&t.app.portal_key, id, chrono::Utc::now().timestamp() + 3600)
     );
     let resp = client().get(&link).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -215,7 +215,7 @@ async fn documents_go_to_s3_with_signed_requests() {
     let link = format!(
         "{}/pub/invoices/{id}/{}",
         t.base,
-        link_token(&t.app.portal_key, id)
+        link_token(&t.app.portal_key, id, chrono::Utc::now().timestamp() + 3600)
     );
     let served = client()
         .get(&link)

@@ -12,16 +12,16 @@ use uuid::Uuid;
 
 use crate::common::{TestApp, TestEnv, client, sign_up, unique_email};
 
-const SECRET: &str = "rzp_whsec_kirana_1";
+pub const SECRET: &str = "rzp_whsec_kirana_1";
 const PASSWORD: &str = "correct horse battery";
 
-fn signed(secret: &str, body: &str) -> String {
+pub fn signed(secret: &str, body: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn captured(payment_id: &str, customer: &Value, amount: i64) -> String {
+pub fn captured(payment_id: &str, customer: &Value, amount: i64) -> String {
     json!({"entity": "event", "account_id": "acc_TEST", "event": "payment.captured", "contains": ["payment"],
         "payload": {"payment": {"entity": {"id": payment_id, "entity": "payment", "amount": amount, "currency": "INR",
             "status": "captured", "method": "upi", "order_id": "order_TEST", "email": "buyer@example.com",
@@ -30,7 +30,7 @@ fn captured(payment_id: &str, customer: &Value, amount: i64) -> String {
     .to_string()
 }
 
-async fn deliver(base: &str, business: Uuid, body: &str, signature: &str) -> (u16, Value) {
+pub async fn deliver(base: &str, business: Uuid, body: &str, signature: &str) -> (u16, Value) {
     let resp = client()
         .post(format!("{base}/api/v1/webhooks/razorpay/{business}"))
         .header("content-type", "application/json")
@@ -45,7 +45,7 @@ async fn deliver(base: &str, business: Uuid, body: &str, signature: &str) -> (u1
     )
 }
 
-async fn set_secret(base: &str, token: &str, secret: &str) -> u16 {
+pub async fn set_secret(base: &str, token: &str, secret: &str) -> u16 {
     client()
         .put(format!("{base}/api/v1/business/razorpay"))
         .bearer_auth(token)
@@ -69,7 +69,7 @@ async fn get(base: &str, token: &str, path: &str) -> Value {
         .unwrap()
 }
 
-async fn new_customer(base: &str, token: &str, name: &str) -> Value {
+pub async fn new_customer(base: &str, token: &str, name: &str) -> Value {
     let resp = client()
         .post(format!("{base}/api/v1/customers"))
         .bearer_auth(token)

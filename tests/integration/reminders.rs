@@ -50,7 +50,7 @@ async fn phrases_become_schedules_and_nonsense_is_refused() {
         "kal 7 baje",
         "har mahine 1 tareekh",
         "daily 3 baje",
-        "har 5 minute",
+        "har 90 minute",
         "10 minute baad",
         "2099-01-01T10:00:00+05:30",
     ] {
@@ -113,7 +113,7 @@ async fn three_sweepers_at_once_claim_each_due_reminder_once() {
         let (s, _) = post(
             format!("{base}/reminders"),
             &token,
-            json!({"customer_id": c["id"], "when": "har 5 minute"}),
+            json!({"customer_id": c["id"], "when": "har 90 minute"}),
         )
         .await;
         assert_eq!(s, 201);
