@@ -69,6 +69,8 @@ pub struct App {
 impl App {
     /// Connects to Postgres and Redis, loads keys and workflow specs.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // The offline parser's model trains once per process; do it while the rest starts.
+        drop(tokio::task::spawn_blocking(crate::engine::rules::warm_up));
         let code = registry::all();
         let specs = WorkflowSpecs::load(
             &settings.workflows_dir,

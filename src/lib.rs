@@ -15,6 +15,11 @@
 //! - [`auth`] verifies and issues access tokens; [`resilience`] holds retry policy and
 //!   circuit breakers; [`telemetry`] the logs and metrics; [`db`] the pool and migrations.
 
+/// Every program built on the library (the server, the benchmarks, the tests) allocates
+/// through mimalloc; why is in `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -92,6 +92,31 @@ pub async fn claim_many(pool: &PgPool, claims: &[(Uuid, i32)]) -> sqlx::Result<V
     .await
 }
 
+/// Takes back claims whose tasks never started (a worker that claims ahead, closing with
+/// claimed tasks still waiting for a slot): the attempt each counted is returned, and a
+/// job that had never run before is `queued` again. Returns how many were taken back.
+pub async fn unclaim_many(pool: &PgPool, claims: &[(Uuid, i32)]) -> sqlx::Result<u64> {
+    if claims.is_empty() {
+        return Ok(0);
+    }
+    let (ids, deliveries): (Vec<Uuid>, Vec<i32>) = claims.iter().copied().unzip();
+    let done = sqlx::query(
+        "update jobs set attempts = greatest(attempts - 1, 0),
+                step_attempts = greatest(step_attempts - 1, 0),
+                state = case when attempts <= 1 then 'queued' else state end,
+                started_at = case when attempts <= 1 then null else started_at end,
+                updated_at = now()
+         from unnest($1::uuid[], $2::int[]) as t(job_id, claim_delivery)
+         where jobs.id = t.job_id and jobs.delivery = t.claim_delivery
+           and coalesce(jobs.state, '') = 'running'",
+    )
+    .bind(ids)
+    .bind(deliveries)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// [`step_done_many`]'s statement (public so a test can check its plan): `$1` job ids,
 /// `$2` step names, `$3` outputs. Its `running` test cannot use an index (see
 /// [`claim_many`]).

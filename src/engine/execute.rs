@@ -122,6 +122,8 @@ pub struct Outcome {
     pub status: Status,
     pub reply: String,
     pub data: Value,
+    /// The language `reply` is in (a Devanagari transcript is answered in Hindi).
+    pub language: Language,
     #[serde(skip)]
     pub follow_up: Option<FollowUp>,
 }
@@ -133,6 +135,7 @@ impl Outcome {
             status,
             reply,
             data: json!({}),
+            language: Language::default(),
             follow_up: None,
         }
     }
@@ -168,8 +171,31 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Runs one turn: a pending question first, then the intent.
+    /// Runs one turn: a pending question first, then the intent. The reply is in the
+    /// session's language, or in Hindi for a Devanagari transcript in a Hinglish session
+    /// (for this turn only, unless the turn itself switched the language).
     pub async fn turn(
+        &self,
+        conv: &mut Conversation,
+        transcript: &str,
+        parsed: ParsedIntent,
+    ) -> Result<Outcome, EngineError> {
+        let session = conv.language;
+        let spoken = replies::reply_language(session, transcript);
+        conv.language = spoken;
+        let outcome = self.answer(conv, transcript, parsed).await;
+        let switched = matches!(&outcome, Ok(o) if o.intent == IntentKind::SwitchLanguage);
+        let reply_language = conv.language;
+        if !switched && conv.language == spoken {
+            conv.language = session;
+        }
+        outcome.map(|o| Outcome {
+            language: reply_language,
+            ..o
+        })
+    }
+
+    async fn answer(
         &self,
         conv: &mut Conversation,
         transcript: &str,
@@ -274,10 +300,15 @@ impl Engine<'_> {
             }
             K::CheckStock | K::UpdateStock => shop::stock(self, conv, &parsed).await,
             K::SwitchLanguage => {
-                conv.language = parsed.entities.language.unwrap_or(match conv.language {
-                    Language::Hinglish => Language::English,
-                    Language::English => Language::Hinglish,
-                });
+                // No language we speak was named ("Marathi mein bolo"): say which we do.
+                let Some(language) = parsed.entities.language else {
+                    return Ok(Outcome::new(
+                        parsed.intent,
+                        Status::NeedsInfo,
+                        replies::languages_spoken(conv.language),
+                    ));
+                };
+                conv.language = language;
                 Ok(Outcome::done(
                     parsed.intent,
                     replies::language_switched(conv.language),

@@ -8,7 +8,7 @@ use crate::{
     domain::invoices::{self, InvoiceError, InvoiceFilter, InvoiceRequest, LineRequest},
     engine::{
         conversation::{Conversation, CustomerRef, Draft, DraftItem},
-        intent::{Entities, IntentKind, Language, ParsedIntent},
+        intent::{Entities, IntentKind, ParsedIntent},
         replies::{self, rupees},
     },
 };
@@ -40,37 +40,9 @@ fn no_draft(conv: &Conversation, intent: IntentKind) -> Outcome {
         conv.language,
         "Koi bill draft nahi hai. Pehle bill banaiye.".into(),
         "There is no invoice draft. Start one first.".into(),
+        "कोई बिल ड्राफ्ट नहीं है। पहले बिल बनाइए।".into(),
     );
     Outcome::new(intent, Status::NeedsInfo, reply)
-}
-
-fn describe(lang: Language, d: &Draft) -> String {
-    let items: Vec<String> = d
-        .items
-        .iter()
-        .map(|i| format!("{} {}", i.quantity, i.name))
-        .collect();
-    let gst = match (lang, d.with_gst) {
-        (Language::Hinglish, true) => "GST ke saath",
-        (Language::Hinglish, false) => "bina GST",
-        (Language::English, true) => "with GST",
-        (Language::English, false) => "without GST",
-    };
-    replies::either(
-        lang,
-        format!(
-            "{} ka bill: {}, {gst}. Kul {}. Confirm karein?",
-            d.customer.name,
-            items.join(", "),
-            rupees(d.estimated_total_paise())
-        ),
-        format!(
-            "Invoice for {}: {}, {gst}. Total {}. Shall I confirm it?",
-            d.customer.name,
-            items.join(", "),
-            rupees(d.estimated_total_paise())
-        ),
-    )
 }
 
 fn draft_data(d: &Draft) -> Value {
@@ -82,7 +54,7 @@ fn show(conv: &mut Conversation, intent: IntentKind) -> Outcome {
     let Some(d) = conv.draft.clone() else {
         return no_draft(conv, intent);
     };
-    let reply = describe(conv.language, &d);
+    let reply = replies::draft(conv.language, &d);
     let action = ParsedIntent {
         intent: IntentKind::ConfirmInvoice,
         entities: Entities::default(),
@@ -126,6 +98,7 @@ fn missing_products(conv: &Conversation, intent: IntentKind, missing: &[String])
             "These products are not in the shop: {}.",
             missing.join(", ")
         ),
+        format!("यह सामान दुकान में नहीं मिला: {}।", missing.join(", ")),
     );
     let mut out = Outcome::new(intent, Status::NeedsInfo, reply);
     out.data = json!({"missing_products": missing});
@@ -145,6 +118,7 @@ async fn create(
                 conv.language,
                 "Bill mein kya likhna hai? Saaman boliye.".into(),
                 "What goes on the invoice? Please say the items.".into(),
+                "बिल में क्या लिखना है? सामान बोलिए।".into(),
             );
             Outcome::new(parsed.intent, Status::NeedsInfo, reply)
         } else {
@@ -242,6 +216,11 @@ fn confirm(conv: &mut Conversation, intent: IntentKind) -> Outcome {
             d.customer.name,
             rupees(d.estimated_total_paise())
         ),
+        format!(
+            "{} का बिल बन रहा है, कुल {}। ग्राहक को भेज देंगे।",
+            d.customer.name,
+            rupees(d.estimated_total_paise())
+        ),
     );
     conv.active_customer = Some(d.customer.clone());
     let mut out = Outcome::done(
@@ -279,6 +258,7 @@ async fn cancel(
             lang,
             "Bill draft hata diya.".into(),
             "Draft discarded.".into(),
+            "बिल ड्राफ्ट हटा दिया।".into(),
         );
         return Ok(Outcome::done(
             parsed.intent,
@@ -292,6 +272,7 @@ async fn cancel(
             lang,
             format!("{} ka koi bill nahi mila.", customer.name),
             format!("{} has no invoice to cancel.", customer.name),
+            format!("{} का कोई बिल नहीं मिला।", customer.name),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
@@ -310,6 +291,12 @@ async fn cancel(
                 customer.name,
                 rupees(invoice.total_paise)
             ),
+            &format!(
+                "{} का बिल {} ({}) रद्द करना है",
+                customer.name,
+                invoice.number,
+                rupees(invoice.total_paise)
+            ),
         );
         return Ok(Engine::ask_confirmation(
             conv,
@@ -324,6 +311,7 @@ async fn cancel(
                 lang,
                 format!("Bill {} cancel kar diya.", invoice.number),
                 format!("Invoice {} is cancelled.", invoice.number),
+                format!("बिल {} रद्द कर दिया।", invoice.number),
             );
             Ok(Outcome::done(
                 parsed.intent,
@@ -359,6 +347,7 @@ async fn send(
             conv.language,
             format!("{} ka koi bill nahi mila.", customer.name),
             format!("{} has no invoice to send.", customer.name),
+            format!("{} का कोई बिल नहीं मिला।", customer.name),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
@@ -369,6 +358,7 @@ async fn send(
             customer.name, invoice.number
         ),
         format!("Sending invoice {} to {}.", invoice.number, customer.name),
+        format!("{} का बिल {} भेज रहे हैं।", customer.name, invoice.number),
     );
     let mut out = Outcome::done(
         parsed.intent,

@@ -21,11 +21,17 @@ use crate::{
 /// A name this close to an existing customer is probably that customer.
 const DUPLICATE_SCORE: f32 = 0.95;
 
-fn invalid(conv: &Conversation, intent: IntentKind, hinglish: String, english: String) -> Outcome {
+fn invalid(
+    conv: &Conversation,
+    intent: IntentKind,
+    hinglish: String,
+    english: String,
+    hindi: String,
+) -> Outcome {
     Outcome::new(
         intent,
         Status::NeedsInfo,
-        replies::either(conv.language, hinglish, english),
+        replies::either(conv.language, hinglish, english, hindi),
     )
 }
 
@@ -77,6 +83,7 @@ pub async fn create(
             parsed.intent,
             format!("{} naam ka customer pehle se hai.", best.customer.name),
             format!("A customer called {} already exists.", best.customer.name),
+            format!("{} नाम का ग्राहक पहले से है।", best.customer.name),
         ));
     }
     let phone = match parsed.entities.phone.as_deref().map(PhoneNumber::parse) {
@@ -86,6 +93,7 @@ pub async fn create(
                 parsed.intent,
                 "Phone number sahi nahi laga.".into(),
                 "That phone number does not look right.".into(),
+                "फ़ोन नंबर सही नहीं लगा।".into(),
             ));
         }
         Some(Ok(p)) => Some(p),
@@ -117,6 +125,7 @@ pub async fn create(
                 lang,
                 format!("Naya customer {} bana diya.", c.name),
                 format!("Added the customer {}.", c.name),
+                format!("नया ग्राहक {} बना दिया।", c.name),
             );
             Ok(Outcome::done(
                 parsed.intent,
@@ -129,6 +138,7 @@ pub async fn create(
             parsed.intent,
             "Yeh phone number kisi aur customer ka hai.".into(),
             "Another customer has that phone number.".into(),
+            "यह फ़ोन नंबर किसी और ग्राहक का है।".into(),
         )),
         Err(CustomerError::Db(e)) => Err(EngineError::Db(e)),
     }
@@ -163,6 +173,7 @@ pub async fn update(
                     parsed.intent,
                     "Phone number sahi nahi laga.".into(),
                     "That phone number does not look right.".into(),
+                    "फ़ोन नंबर सही नहीं लगा।".into(),
                 ));
             }
         }
@@ -179,6 +190,7 @@ pub async fn update(
                     parsed.intent,
                     "GSTIN sahi nahi hai.".into(),
                     "That GSTIN is not valid.".into(),
+                    "जीएसटीआईएन सही नहीं है।".into(),
                 ));
             }
         }
@@ -190,6 +202,7 @@ pub async fn update(
                 parsed.intent,
                 "Email sahi nahi laga.".into(),
                 "That email does not look right.".into(),
+                "ईमेल सही नहीं लगा।".into(),
             ));
         }
         data.email = Some(m.to_string());
@@ -201,6 +214,7 @@ pub async fn update(
             parsed.intent,
             "Kya badalna hai? Phone, email ya GSTIN boliye.".into(),
             "What should change? Say a phone, email or GSTIN.".into(),
+            "क्या बदलना है? फ़ोन, ईमेल या जीएसटीआईएन बोलिए।".into(),
         ));
     }
     match customers::update(engine.pool, engine.tenant, current.id, &data).await {
@@ -210,6 +224,7 @@ pub async fn update(
                 lang,
                 format!("{} ka {what} update kar diya.", current.name),
                 format!("Updated {what} for {}.", current.name),
+                format!("{} का {what} बदल दिया।", current.name),
             );
             Ok(Outcome::done(
                 parsed.intent,
@@ -222,6 +237,7 @@ pub async fn update(
             parsed.intent,
             "Yeh phone number kisi aur customer ka hai.".into(),
             "Another customer has that phone number.".into(),
+            "यह फ़ोन नंबर किसी और ग्राहक का है।".into(),
         )),
         Err(CustomerError::Db(e)) => Err(EngineError::Db(e)),
     }
@@ -251,6 +267,7 @@ pub async fn start_erasure(
                 "Is customer ke liye bahut baar code maanga gaya hai. Thodi der baad boliye."
                     .into(),
                 "A code was asked for this customer too often. Try again later.".into(),
+                "इस ग्राहक के लिए कोड बहुत बार माँगा गया है। थोड़ी देर बाद बोलिए।".into(),
             );
             return Ok(Outcome::new(parsed.intent, Status::Failed, reply));
         }
@@ -271,6 +288,10 @@ pub async fn start_erasure(
         ),
         format!(
             "To erase {}'s data, say the code sent to the owner's email.",
+            customer.name
+        ),
+        format!(
+            "{} का डेटा मिटाने के लिए मालिक के ईमेल पर कोड भेजा है। कोड बोलिए।",
             customer.name
         ),
     );
@@ -303,6 +324,7 @@ pub async fn finish_erasure(
                     lang,
                     "Code galat hai ya purana ho gaya.".into(),
                     "The code is wrong or has expired.".into(),
+                    "कोड गलत है या पुराना हो गया।".into(),
                 ),
             ));
         }
@@ -338,6 +360,10 @@ pub async fn finish_erasure(
         ),
         format!(
             "Erased {}'s personal data; tax records are kept.",
+            customer.name
+        ),
+        format!(
+            "{} का निजी डेटा मिटा दिया। हिसाब के रिकॉर्ड रखे हैं।",
             customer.name
         ),
     );

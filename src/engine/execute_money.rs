@@ -60,8 +60,10 @@ pub async fn ledger_write(
     if !confirmed && total > engine.policy.confirm_above_paise {
         let what = match (payment, lang) {
             (true, crate::engine::intent::Language::Hinglish) => "payment",
+            (true, crate::engine::intent::Language::Hindi) => "भुगतान",
             (true, _) => "Payment",
             (false, crate::engine::intent::Language::Hinglish) => "udhaar",
+            (false, crate::engine::intent::Language::Hindi) => "उधार",
             (false, _) => "Credit",
         };
         let reply = replies::confirm_amount(lang, what, &customer.name, total);
@@ -160,6 +162,21 @@ pub async fn customer_info(
             if c.phone.is_some() { "yes" } else { "no" },
             if c.email.is_some() { "yes" } else { "no" }
         ),
+        format!(
+            "{}: बाकी {}। फ़ोन {}, ईमेल {}।",
+            c.name,
+            rupees(balance),
+            if c.phone.is_some() {
+                "है"
+            } else {
+                "नहीं"
+            },
+            if c.email.is_some() {
+                "है"
+            } else {
+                "नहीं"
+            }
+        ),
     );
     Ok(Outcome::done(
         parsed.intent,
@@ -189,6 +206,7 @@ pub async fn list_balances(
         conv.language,
         format!("Sabse zyada baaki: {}.", spoken.join(", ")),
         format!("Largest balances: {}.", spoken.join(", ")),
+        format!("सबसे ज़्यादा बाकी: {}।", spoken.join(", ")),
     );
     Ok(Outcome::done(
         IntentKind::ListBalances,
@@ -237,6 +255,13 @@ pub async fn daily_summary(
         ),
         format!(
             "Today: {} invoices for {}. Received {}, credit given {}.",
+            day.invoices,
+            rupees(day.billed_paise),
+            rupees(day.received_paise),
+            rupees(day.credit_given_paise)
+        ),
+        format!(
+            "आज {} बिल, कुल {}। {} मिले, {} उधार दिया।",
             day.invoices,
             rupees(day.billed_paise),
             rupees(day.received_paise),

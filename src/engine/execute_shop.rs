@@ -52,6 +52,7 @@ async fn create_reminder(
                 lang,
                 format!("Samay samajh nahi aaya: {when}."),
                 format!("I could not understand the time: {when} ({e})."),
+                format!("समय समझ नहीं आया: {when}।"),
             );
             return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
         }
@@ -75,6 +76,7 @@ async fn create_reminder(
                 lang,
                 format!("{} ko reminder {when} bhej denge.", customer.name),
                 format!("I will remind {} {when}.", customer.name),
+                format!("{} को रिमाइंडर {when} भेज देंगे।", customer.name),
             );
             Ok(Outcome::done(
                 parsed.intent,
@@ -87,6 +89,7 @@ async fn create_reminder(
                 lang,
                 "Yeh samay nikal chuka hai.".into(),
                 "That time has already passed.".into(),
+                "यह समय निकल चुका है।".into(),
             );
             Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply))
         }
@@ -117,6 +120,7 @@ async fn cancel_reminders(
             lang,
             format!("{} ka koi reminder nahi hai.", customer.name),
             format!("{} has no active reminder.", customer.name),
+            format!("{} का कोई रिमाइंडर नहीं है।", customer.name),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     }
@@ -129,6 +133,7 @@ async fn cancel_reminders(
                 active.len()
             ),
             &format!("Cancel {} reminders for {}", active.len(), customer.name),
+            &format!("{} के {} रिमाइंडर बंद करने हैं", customer.name, active.len()),
         );
         return Ok(Engine::ask_confirmation(
             conv,
@@ -158,6 +163,7 @@ async fn cancel_reminders(
             cancelled.len(),
             customer.name
         ),
+        format!("{} के {} रिमाइंडर बंद कर दिए।", customer.name, cancelled.len()),
     );
     Ok(Outcome::done(
         parsed.intent,
@@ -187,6 +193,7 @@ async fn list_reminders(
         lang,
         format!("{} reminder chalu hain.", active.len()),
         format!("{} reminders are active.", active.len()),
+        format!("{} रिमाइंडर चालू हैं।", active.len()),
     );
     Ok(Outcome::done(
         parsed.intent,
@@ -211,6 +218,7 @@ pub async fn stock(
             lang,
             "Kaunsa saaman? Naam boliye.".into(),
             "Which product? Please say its name.".into(),
+            "कौन सा सामान? नाम बोलिए।".into(),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
@@ -219,6 +227,7 @@ pub async fn stock(
             lang,
             format!("{spoken} dukaan mein nahi mila."),
             format!("{spoken} is not in the shop."),
+            format!("{spoken} दुकान में नहीं मिला।"),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     };
@@ -231,6 +240,10 @@ pub async fn stock(
             ),
             format!(
                 "{} stock is {} {}.",
+                product.name, product.stock, product.unit
+            ),
+            format!(
+                "{} का स्टॉक {} {} है।",
                 product.name, product.stock, product.unit
             ),
         );
@@ -250,6 +263,7 @@ pub async fn stock(
             lang,
             "Kitna aaya? Matra boliye.".into(),
             "How much came in? Please say the quantity.".into(),
+            "कितना आया? मात्रा बोलिए।".into(),
         );
         return Ok(Outcome::new(parsed.intent, Status::NeedsInfo, reply));
     }
@@ -277,6 +291,10 @@ pub async fn stock(
         ),
         format!(
             "Added {qty} to {}. Stock is now {} {}.",
+            updated.name, updated.stock, updated.unit
+        ),
+        format!(
+            "{} का स्टॉक {qty} बढ़ा दिया। अब {} {}।",
             updated.name, updated.stock, updated.unit
         ),
     );

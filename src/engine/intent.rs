@@ -131,6 +131,9 @@ pub enum Language {
     #[default]
     Hinglish,
     English,
+    /// Hindi in Devanagari ("Hindi mein bolo", or a Devanagari transcript), which
+    /// espeak-ng's Hindi voice reads as written.
+    Hindi,
 }
 
 /// How a payment was made.

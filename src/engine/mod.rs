@@ -8,6 +8,7 @@
 //! it hands back as a follow-up.
 
 pub mod conversation;
+pub mod corpus;
 pub mod execute;
 pub mod intent;
 pub mod permissions;

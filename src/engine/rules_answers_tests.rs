@@ -14,7 +14,8 @@ fn yes_and_no() {
     #[rustfmt::skip]
     let no = [
         "nahi", "nahin", "na", "no", "mat karo", "cancel", "ruk jao", "rehne do", "नहीं",
-        "nahi, cancel kar do", "No!", "nahi ji",
+        "nahi, cancel kar do", "No!", "nahi ji", "ruko, mat karna", "mat karna", "abhi nahi",
+        "रुको, मत करो", "रुको मत करना", "don't", "hold on", "nahi nahi, rehne do",
     ];
     #[rustfmt::skip]
     let neither = [

@@ -64,7 +64,7 @@ pub fn system_prompt() -> String {
          litre, bori, piece) or null.\n\
          - with_gst, discount_percent (0-100), phone (digits only), email, gstin, product, \
          quantity, unit (stock), when (the reminder's time phrase as said), language \
-         (hinglish or english), all (sab/saare).\n\
+         (hinglish, english or hindi; null for a language not among them), all (sab/saare).\n\
          - confidence: 0 to 1, how sure you are; use unknown with low confidence when unsure.\n\
          - normalized: the utterance in lower case Roman script with numbers as digits.\n\
          The context line describes the conversation (for example the active customer); \
@@ -127,7 +127,7 @@ pub fn intent_schema() -> Value {
         "quantity": int(),
         "unit": text(),
         "when": text(),
-        "language": {"type": ["string", "null"], "enum": ["hinglish", "english", null]},
+        "language": {"type": ["string", "null"], "enum": ["hinglish", "english", "hindi", null]},
         "all": {"type": "boolean"},
     }));
     object(json!({

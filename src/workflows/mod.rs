@@ -13,6 +13,7 @@
 //! - [`webhook`], [`invoice`], [`reminder`] and [`probe`] are workflows;
 //!   [`erasure_codes`] are the owner's codes that confirm an erasure.
 
+pub mod claim_ahead;
 pub mod erasure_codes;
 pub mod events;
 mod events_batch;

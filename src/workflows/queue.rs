@@ -191,10 +191,13 @@ impl JobQueue {
             return Err(EnqueueError::UnknownWorkflow(job.workflow));
         }
         self.redis_reachable()?;
-        self.writer.insert(job.clone()).await?;
-        let announced = self
-            .accepted(&[(job.id, job.business_id, job.workflow.as_str())])
-            .await;
+        // The record and the `accepted` event at once (the event must only precede the
+        // push, so a worker's events follow it); an event written for a job whose record
+        // then failed names an id nobody was given, and expires.
+        let announce = [(job.id, job.business_id, job.workflow.as_str())];
+        let (inserted, announced) =
+            tokio::join!(self.writer.insert(job.clone()), self.accepted(&announce));
+        inserted?;
         let pushed = match announced {
             Ok(()) => self.push(job.id, &job.workflow, 1, Duration::ZERO).await,
             Err(e) => Err(e),
@@ -220,7 +223,6 @@ impl JobQueue {
             return Err(EnqueueError::UnknownWorkflow(unknown.workflow.clone()));
         }
         self.redis_reachable()?;
-        self.writer.insert_many(jobs.clone()).await?;
         let deliveries: Vec<Delivery> = jobs
             .iter()
             .map(|j| Delivery::first(j.id, &j.workflow))
@@ -229,7 +231,11 @@ impl JobQueue {
             .iter()
             .map(|j| (j.id, j.business_id, j.workflow.as_str()))
             .collect();
-        let pushed = match self.accepted(&ids).await {
+        // As in `record_and_push`: the records and the events at once, then the pushes.
+        let (inserted, announced) =
+            tokio::join!(self.writer.insert_many(jobs.clone()), self.accepted(&ids));
+        inserted?;
+        let pushed = match announced {
             Ok(()) => self.push_many(&deliveries).await,
             Err(e) => Err(e),
         };

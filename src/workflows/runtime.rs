@@ -56,6 +56,9 @@ impl Runtime {
     /// Runs one delivery. Errors returned here are infrastructure failures (Postgres
     /// unreachable); apalis then redelivers the same delivery later.
     ///
+    /// `claimed` is the answer of a claim already made for this delivery (see
+    /// `claim_ahead`); without it the delivery is claimed here.
+    ///
     /// With `ack` (the worker's middleware), a job whose last step succeeded hands the
     /// commit of `succeeded` and what follows it to the acknowledgement and returns, so
     /// the worker's slot is free while the record commits; without it, that is awaited
@@ -63,10 +66,17 @@ impl Runtime {
     pub async fn execute(
         self: &Arc<Self>,
         envelope: &JobEnvelope,
+        claimed: Option<Option<JobRecord>>,
         ack: Option<AckAfter>,
     ) -> anyhow::Result<()> {
-        let writer = self.queue.writer();
-        let Some(job) = writer.claim(envelope.job_id, envelope.delivery).await? else {
+        let claimed = match claimed {
+            Some(answer) => answer,
+            None => {
+                let writer = self.queue.writer();
+                writer.claim(envelope.job_id, envelope.delivery).await?
+            }
+        };
+        let Some(job) = claimed else {
             tracing::debug!(job_id = %envelope.job_id, delivery = envelope.delivery, "stale or finished delivery ignored");
             return Ok(());
         };

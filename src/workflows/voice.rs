@@ -72,7 +72,7 @@ fn recording_key(ctx: &StepContext, ext: &str) -> String {
 
 fn language_code(lang: Language) -> &'static str {
     match lang {
-        Language::Hinglish => "hi",
+        Language::Hinglish | Language::Hindi => "hi",
         Language::English => "en",
     }
 }
@@ -304,7 +304,7 @@ fn execute(ctx: StepContext) -> StepFuture {
         emit(&ctx, "result", json!({"intent": outcome.intent, "status": outcome.status, "data": outcome.data, "job_id": follow_up_job})).await;
         Ok(
             json!({"intent": outcome.intent, "status": outcome.status, "reply": outcome.reply,
-                  "data": outcome.data, "language": conv.language, "job_id": follow_up_job}),
+                  "data": outcome.data, "language": outcome.language, "job_id": follow_up_job}),
         )
     })
 }

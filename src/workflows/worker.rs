@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 
 use super::{
     JobEnvelope,
+    claim_ahead::{ClaimAhead, Preclaim},
     queue::queue_config,
     restart::{AfterDelay, RestartPolicy},
     runtime::Runtime,
@@ -28,10 +29,11 @@ use crate::{
 async fn handle(
     envelope: JobEnvelope,
     runtime: Data<Arc<Runtime>>,
+    claim: Data<Preclaim>,
     ack: Data<AckAfter>,
 ) -> Result<(), BoxDynError> {
-    let ack = Some(ack.0);
-    runtime.execute(&envelope, ack).await.map_err(|e| {
+    let (claimed, ack) = (claim.take(), Some(ack.0));
+    runtime.execute(&envelope, claimed, ack).await.map_err(|e| {
         tracing::error!(job_id = %envelope.job_id, error = %format!("{e:#}"), "job delivery failed; it will be delivered again");
         BoxDynError::from(format!("{e:#}"))
     })
@@ -55,13 +57,19 @@ pub async fn run(
         cfg.read_count = cfg.read_count.max(spec.concurrency);
         let rt = runtime.clone();
         let (name, concurrency) = (spec.name.clone(), spec.concurrency);
+        // A batch of claims at most as large as the slots, so few wait for one.
+        let claim_depth = concurrency.min(settings.jobs.batch_size);
         let (client, conn, policy) = (client.clone(), conn.clone(), restarts.clone());
         monitor = monitor.register(move |_run| {
             // A restarted worker waits out the delay its failure decided before reading.
             let backend =
                 StreamBackend::<JobEnvelope>::new(client.clone(), conn.clone(), cfg.clone());
             WorkerBuilder::new(name.clone())
-                .backend(AfterDelay::new(backend, policy.delay_before_run(&name)))
+                .backend(ClaimAhead::new(
+                    AfterDelay::new(backend, policy.delay_before_run(&name)),
+                    rt.queue.writer().clone(),
+                    claim_depth,
+                ))
                 .concurrency(concurrency)
                 .catch_panic()
                 .data(rt.clone())

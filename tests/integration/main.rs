@@ -7,6 +7,7 @@
 
 mod accounts;
 mod cache;
+mod claim_ahead;
 mod common;
 mod dashboard;
 mod dependency_faults;
@@ -35,5 +36,6 @@ mod tracing_e2e;
 mod voice;
 mod voice_dialogue;
 mod voice_fakes;
+mod voice_languages;
 mod webhooks;
 mod ws;

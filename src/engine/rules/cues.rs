@@ -13,10 +13,13 @@ pub(super) const BILL: &[&str] = &[
 pub(super) const CANCEL: &[&str] = &[
     "cancel", "radd", "hatao", "hata", "delete", "remove", "band", "khatam", "mitao", "stop",
     "discard", "rok", "roko",
+    "scrap", "forget",
+    "rehne", "rahne",
 ];
 #[rustfmt::skip]
 pub(super) const SEND: &[&str] = &[
     "bhejo", "bhej", "bhejdo", "bhejna", "send", "share", "whatsapp", "forward", "mail", "email",
+    "sms", "message", "msg",
 ];
 #[rustfmt::skip]
 pub(super) const CONFIRM: &[&str] = &[
@@ -26,6 +29,7 @@ pub(super) const CONFIRM: &[&str] = &[
 pub(super) const SHOW: &[&str] = &[
     "dikhao", "dikha", "dikhado", "show", "dekhna", "dekho", "open", "view", "batao", "bata",
     "pending", "kaunse", "konse",
+    "dikhaiye", "dikhaye", "bataiye",
 ];
 #[rustfmt::skip]
 pub(super) const GST_OFF: &[&str] = &[
@@ -35,15 +39,18 @@ pub(super) const GST_OFF: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const DISCOUNT: &[&str] = &[
     "discount", "chhoot", "chhut", "chut", "concession", "rebate",
+    "off",
 ];
 #[rustfmt::skip]
 pub(super) const REMINDER: &[&str] = &[
     "reminder", "reminders", "remind", "yaad",
+    "reminding",
 ];
 #[rustfmt::skip]
 pub(super) const LIST: &[&str] = &[
     "dikhao", "dikha", "list", "show", "batao", "bata", "kitne", "kaun", "konse", "kaunse",
     "which", "what", "all", "sab", "saare", "sare", "sabhi", "pending",
+    "kiske", "kiska", "kis",
 ];
 #[rustfmt::skip]
 pub(super) const FIELDS: &[&str] = &[
@@ -56,11 +63,14 @@ pub(super) const UPDATE: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const DELETE: &[&str] = &[
     "delete", "hatao", "hata", "mitao", "mita", "remove", "erase", "saaf", "clear",
+    "forget",
 ];
 #[rustfmt::skip]
 pub(super) const DATA: &[&str] = &[
     "data", "record", "records", "details", "detail", "khata", "account", "customer", "jankari",
     "info", "profile",
+    "everything", "list",
+    "information",
 ];
 #[rustfmt::skip]
 pub(super) const TODAY: &[&str] = &[
@@ -70,15 +80,18 @@ pub(super) const TODAY: &[&str] = &[
 pub(super) const DAY_NOUNS: &[&str] = &[
     "hisaab", "hisab", "summary", "bikri", "sale", "sales", "kamai", "collection", "report",
     "business", "dhandha", "galla", "becha", "bika", "earning", "earnings",
+    "dukaan", "dukan", "galle", "kamaya", "bechi", "bike", "dhandha",
 ];
 #[rustfmt::skip]
 pub(super) const STOCK: &[&str] = &[
     "stock", "maal", "inventory", "godown",
+    "supplier",
 ];
 #[rustfmt::skip]
 pub(super) const STOCK_CHANGE: &[&str] = &[
     "update", "add", "badhao", "jodo", "daalo", "dalo", "set", "aaya", "aayi", "aaye", "kam",
     "ghatao", "increase", "decrease", "plus", "change",
+    "diya", "diye", "bheja", "bheje",
 ];
 #[rustfmt::skip]
 pub(super) const LEFT: &[&str] = &[
@@ -87,26 +100,32 @@ pub(super) const LEFT: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const ARRIVE: &[&str] = &[
     "aaya", "aayi", "aaye", "aa", "arrived", "received", "aagaya",
+    "utra", "utre", "utri", "delivered",
 ];
 #[rustfmt::skip]
 pub(super) const ADD_ITEMS: &[&str] = &[
     "jodo", "jod", "add", "daalo", "dalo", "daal", "dal", "aur", "also", "plus", "include", "more",
     "bhi",
+    "extra",
 ];
 #[rustfmt::skip]
 pub(super) const PAY: &[&str] = &[
     "jama", "mila", "mile", "mili", "mil", "payment", "paid", "received", "receive", "got",
     "chuka", "chukaya", "chukta", "bhugtan", "wapas", "returned", "diya", "diye", "aaya", "aayi",
     "gaya",
+    "aaye", "lauta", "lautaye", "cleared", "clear", "settled", "bhara", "bhar", "sent",
 ];
 #[rustfmt::skip]
 pub(super) const PAY_STRONG: &[&str] = &[
     "jama", "payment", "paid", "received", "chuka", "chukaya", "chukta", "bhugtan", "wapas",
     "returned",
+    "cleared", "settled", "lautaye", "lauta",
 ];
 #[rustfmt::skip]
 pub(super) const CREDIT: &[&str] = &[
     "udhaar", "udhar", "udhari", "likho", "likh", "likhdo", "khate", "khaate", "add", "jodo",
+    "jod", "chadha", "chadhao", "tab", "likhlo", "likhna", "rakh",
+    "note", "write",
 ];
 #[rustfmt::skip]
 pub(super) const QUERY: &[&str] = &[
@@ -117,10 +136,13 @@ pub(super) const QUERY: &[&str] = &[
 pub(super) const BALANCE: &[&str] = &[
     "balance", "balances", "baki", "baaki", "bakaya", "bakaaya", "hisaab", "hisab", "pending",
     "outstanding", "due", "dues", "owe", "owes", "lena", "lene",
+    "dena", "owed", "receivable", "receivables", "khaata", "ledger", "statement",
+    "nikalta", "nikalte",
 ];
 #[rustfmt::skip]
 pub(super) const TOTAL: &[&str] = &[
     "total", "kul", "overall", "poora", "pura", "milake", "market",
+    "milakar", "milaakar",
 ];
 #[rustfmt::skip]
 pub(super) const EVERYONE: &[&str] = &[
@@ -130,6 +152,8 @@ pub(super) const EVERYONE: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const INFO: &[&str] = &[
     "jankari", "jaankari", "details", "detail", "info", "information", "profile",
+    "baare", "bare",
+    "record",
 ];
 
 /// Every cue list: a word that decides an intent is never read as a name or a product.

@@ -22,33 +22,86 @@ pub(super) struct Found {
 const MAX_NAME_WORDS: usize = 3;
 
 pub(super) fn customer(toks: &[Tok], used: &[bool], kind: IntentKind) -> Found {
-    if points_at_active(toks) {
-        return Found {
-            name: None,
-            active: true,
-        };
-    }
-    let particle = (0..toks.len())
-        .filter(|&p| is_particle(&toks[p].text))
-        .find_map(|p| name_before(toks, used, p));
+    let particle = || {
+        (0..toks.len())
+            .filter(|&p| is_particle(&toks[p].text))
+            .find_map(|p| name_before(toks, used, p))
+    };
     let preposition = || {
         (0..toks.len())
-            .filter(|&p| matches!(toks[p].text.as_str(), "for" | "to" | "from" | "of"))
+            .filter(|&p| PREPOSITIONS.contains(&toks[p].text.as_str()))
             .find_map(|p| name_after(toks, used, p))
     };
+    let pointer = points_at_active(toks);
     // "Ramesh 500 udhaar": no particle at all; for intents about one customer the first
-    // content word is the best guess, and the engine's fuzzy search confirms it.
+    // content word is the best guess, and the engine's fuzzy search confirms it. With a
+    // pronoun said, only a word before it can be the name it points back to.
+    // "who owes me the most", "kisi ka kuch baaki": a question about some person names
+    // nobody, so no word is guessed to be a name.
+    let asks_who = toks.iter().any(|t| ASKS_WHO.contains(&t.text.as_str()));
     let any_word = || {
-        about_one_customer(kind)
-            .then(|| (0..toks.len()).find(|&i| !used[i] && is_content(&toks[i])))
+        let limit = pointer.unwrap_or(toks.len());
+        (about_one_customer(kind) && !asks_who)
+            .then(|| (0..limit).find(|&i| !used[i] && is_content(&toks[i])))
             .flatten()
             .and_then(|i| run_from(toks, used, i))
     };
+    // "Salim kaun hai", "who is Priya": a question about a named person names them.
+    let asked_about = || {
+        (0..toks.len()).find_map(|p| {
+            let next = toks.get(p + 1).map_or("", |t| t.text.as_str());
+            match (toks[p].text.as_str(), next) {
+                ("kaun" | "kon", "hai" | "hain" | "tha") => name_before(toks, used, p),
+                ("who", "is" | "was") => name_after(toks, used, p + 1),
+                _ => None,
+            }
+        })
+    };
+    let name = particle().or_else(preposition).or_else(asked_about);
+    if name.is_none() && pointer.is_some() {
+        // "Ramesh aaya tha, uska 500 likh do": the pronoun points back at the name said.
+        let before = any_word();
+        return Found {
+            active: before.is_none(),
+            name: before,
+        };
+    }
     Found {
-        name: particle.or_else(preposition).or_else(any_word),
+        name: name.or_else(any_word),
         active: false,
     }
 }
+
+/// Words that ask about some person rather than name one.
+const ASKS_WHO: &[&str] = &[
+    "who",
+    "whom",
+    "whose",
+    "anyone",
+    "anybody",
+    "someone",
+    "everyone",
+    "everybody",
+    "nobody",
+    "kaun",
+    "kon",
+    "kis",
+    "kisi",
+    "kisne",
+    "kiska",
+    "kiske",
+    "kiski",
+    "kisko",
+    "koi",
+    "jinka",
+    "jinke",
+    "jisne",
+    "sabka",
+    "sabke",
+];
+
+/// Words after which an English name comes ("for Rahul", "against Ramesh").
+const PREPOSITIONS: &[&str] = &["for", "to", "from", "of", "against", "about"];
 
 /// "naya customer Suresh banao", "add customer named Suresh", "Suresh naam se khata kholo".
 pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
@@ -57,13 +110,27 @@ pub(super) fn new_customer(toks: &[Tok], used: &[bool]) -> Found {
             .filter(|&p| words.contains(&toks[p].text.as_str()))
             .find_map(|p| name_after(toks, used, p))
     };
-    let named = after(&["naam", "named", "name", "called"])
+    let named = after(&["naam", "named", "name", "called", "register", "add", "jodo"])
         .or_else(|| {
+            // "Suresh naam se", and "Babli ke naam se" with its particle.
             (0..toks.len())
                 .filter(|&p| toks[p].text == "naam")
+                .map(|p| match p.checked_sub(1) {
+                    Some(k) if is_particle(&toks[k].text) => k,
+                    _ => p,
+                })
                 .find_map(|p| name_before(toks, used, p))
         })
-        .or_else(|| after(&["customer", "grahak", "party", "khata"]));
+        .or_else(|| after(&["customer", "grahak", "party", "khata"]))
+        .or_else(|| {
+            // "naya customer jodo Harish": the verb sits between the cue and the name.
+            (0..toks.len())
+                .filter(|&p| matches!(toks[p].text.as_str(), "customer" | "grahak" | "party"))
+                .find_map(|p| {
+                    let k = (p + 1..toks.len().min(p + 4)).find(|&k| is_content(&toks[k]))?;
+                    name_after(toks, used, k - 1)
+                })
+        });
     match named {
         Some(name) => Found {
             name: Some(name),
@@ -78,6 +145,7 @@ fn about_one_customer(kind: IntentKind) -> bool {
     matches!(
         kind,
         K::AddCredit
+            | K::CreateInvoice
             | K::RecordPayment
             | K::CheckBalance
             | K::CustomerInfo
@@ -89,13 +157,25 @@ fn about_one_customer(kind: IntentKind) -> bool {
     )
 }
 
-fn points_at_active(toks: &[Tok]) -> bool {
-    toks.iter().any(|t| is_active_pronoun(&t.text))
-        || toks.windows(2).any(|w| {
-            matches!(
-                w[0].text.as_str(),
-                "pichla" | "pichle" | "previous" | "last" | "same" | "us" | "is" | "this" | "that"
-            ) && matches!(w[1].text.as_str(), "customer" | "grahak" | "wala" | "wale")
+/// Where "pichla customer", "same customer" or a pronoun points at the active customer.
+fn points_at_active(toks: &[Tok]) -> Option<usize> {
+    toks.iter()
+        .position(|t| is_active_pronoun(&t.text))
+        .or_else(|| {
+            toks.windows(2).position(|w| {
+                matches!(
+                    w[0].text.as_str(),
+                    "pichla"
+                        | "pichle"
+                        | "previous"
+                        | "last"
+                        | "same"
+                        | "us"
+                        | "is"
+                        | "this"
+                        | "that"
+                ) && matches!(w[1].text.as_str(), "customer" | "grahak" | "wala" | "wale")
+            })
         })
 }
 

@@ -100,6 +100,11 @@ const TIME: &[&str] = &[
     "ghanta", "hour", "hours", "din", "day", "days", "hafte", "hafta", "week", "weeks", "mahine",
     "mahina", "month", "months", "tareekh", "tarikh", "tareek", "date", "subah", "shaam", "sham",
     "raat", "dopahar", "morning", "evening", "night", "baad", "after", "later", "next", "agle",
+    // Weekdays: the reminders' schedule grammar does not read them yet, but the phrase
+    // is the time said, and no weekday is a name or a product.
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "somvar",
+    "somwar", "mangalvar", "mangalwar", "budhvar", "budhwar", "guruvar", "guruwar", "shukravar",
+    "shukrawar", "shanivar", "shaniwar", "ravivar", "raviwar", "itwar", "itvar",
 ];
 
 pub(super) fn is_time_word(w: &str) -> bool {
@@ -149,6 +154,26 @@ const STOP: &[&str] = &[
     "that", "credit", "due", "dues", "owes", "owe", "summary", "sales", "sale", "stop", "done",
     "ok", "okay", "yes", "no", "tell", "me", "about", "all", "by", "its", "have", "has", "do",
     "did", "does", "off", "percent", "today", "its", "same", "previous", "last",
+    // Question words and quantifiers: "who owes me", "kis kis ka baaki" name nobody
+    "who", "whom", "whose", "which", "when", "where", "why", "kis", "kisne", "kisko", "kiska",
+    "kiski", "kiske", "kaunsa", "kaunse", "konsa", "kon", "koi", "kuch", "sabse", "zyada",
+    "anyone", "someone", "everyone", "any", "still", "money", "people", "log", "logon", "walon",
+    // Verbs, nouns and fillers of the phrasings shops use for goods, credit and accounts
+    "took", "take", "taken", "gave", "bought", "buy", "sold", "sell", "put", "write", "note",
+    "mark", "keep", "goods", "worth", "tab", "against", "account", "amount", "items", "item",
+    "saaman", "saamaan", "samaan", "saman", "cheez", "liya", "liye", "dega", "degi", "denge",
+    "baare", "bare", "baad", "pehle", "phir", "fir", "hua", "hue", "raha", "rahi", "rahe",
+    "hoga", "thoda", "bahut", "poora", "pura", "puri", "saara", "chadha", "chadhao",
+    "kaat", "kaato", "kato", "settled", "settle", "will", "can", "be", "there", "here", "now",
+    "also", "too", "just", "only", "not", "again", "tell", "want", "need", "khaata", "khaate",
+    "nikalta", "hisaab", "kholo", "profile", "sunao", "padh", "issue", "raise", "named",
+    "reminding", "register", "as", "rakha", "rakhi", "rakhe", "rakhna", "jinka", "jinke",
+    "jinki", "jisne", "jiska", "jiske", "yet", "fasa", "fase", "phansa", "stuck", "outside",
+    "bahar", "kisi", "kisiko", "kisika", "kisike", "kisiki", "most", "hasnt", "havent", "didnt",
+    "doesnt", "isnt", "wont", "anybody", "nobody", "everybody", "sabse", "wants", "wanted",
+    "ping", "billing", "down", "dobara", "galat", "kholna", "kholni", "anymore", "dont", "ordered", "order", "chalo", "aana", "aane", "jin", "dijiye", "kijiye",
+    "lijiye", "acha", "accha", "achha", "arre", "suno", "suniye", "dekho",
+    "hello", "yes", "haanji", "utra", "utre", "pada", "padi", "bhejte", "raho", "message",
 ];
 
 pub(super) fn is_stop(w: &str) -> bool {
@@ -196,7 +221,9 @@ const YES: &[&str] = &[
 const NO: &[&str] = &[
     "nahi", "nahin", "nai", "na", "naa", "no", "nope", "mat karo", "mat", "cancel", "cancel karo",
     "ruk jao", "ruko", "rehne do", "rahne do", "chhodo", "chodo", "nahi chahiye", "galat", "wait",
-    "stop", "mat kar",
+    "stop", "mat kar", "mat karna", "mat kijiye", "mat karo ji", "nahi karna", "abhi nahi",
+    "ruk", "ruko ruko", "rukiye", "ruk jaiye", "hold", "hold on", "dont", "do not",
+    "leave it", "chhod do", "chod do", "not now", "na na", "nahi nahi", "galat hai", "rehne dijiye",
 ];
 const FILLERS: &[&str] = &[
     "ji", "bhai", "please", "sir", "yaar", "boss", "bhaiya", "sahab", "abhi",

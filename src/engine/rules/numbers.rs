@@ -93,7 +93,9 @@ const VERBS_BEFORE_DO: &[&str] = &[
     "final", "bhi", "discount", "dila", "sun", "khol", "mita", "ruk", "rehne", "rahne", "send",
 ];
 /// Words after which "do" is still the verb even with something following ("do na").
-const AFTER_VERB_DO: &[&str] = &["na", "ji", "please", "bhai", "yaar", "jaldi", "abhi", "aur"];
+const AFTER_VERB_DO: &[&str] = &[
+    "na", "ji", "please", "bhai", "yaar", "jaldi", "abhi", "aur", "i", "we", "you", "they", "not",
+];
 
 fn kind_at(toks: &[Tok], i: usize) -> Option<Kind> {
     let t = &toks[i];

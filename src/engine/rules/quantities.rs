@@ -6,8 +6,10 @@
 //! lets the more specific reading win (time and items before the plain amount).
 
 use super::lexicon::{self, is_content};
+use std::ops::Range;
+
 use super::normalize::Tok;
-use crate::engine::intent::{ItemEntity, PaymentPart};
+use crate::engine::intent::ItemEntity;
 
 /// Rupees to paise; nothing for zero, negative, absurd or non-finite values.
 pub(super) fn paise(rupees: f64) -> Option<i64> {
@@ -24,7 +26,13 @@ fn quantity_at(toks: &[Tok], used: &[bool], i: usize) -> Option<f64> {
     let next = text(toks, i + 1);
     let prev = i.checked_sub(1).map_or("", |p| text(toks, p));
     let money = lexicon::is_currency(next) || lexicon::is_currency(prev);
-    (!money && !lexicon::is_percent(next) && v > 0.0 && v <= 100_000.0).then_some(v)
+    // Without a unit, hundreds of something is money ("2,500 Thomas ke udhaar mein").
+    let bare_limit = if lexicon::unit(next).is_some() {
+        100_000.0
+    } else {
+        100.0
+    };
+    (!money && !lexicon::is_percent(next) && v > 0.0 && v <= bare_limit).then_some(v)
 }
 
 /// Items as "[quantity] [unit] product", products of up to three words, separated by
@@ -38,31 +46,23 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             continue;
         };
         let mut j = i + 1;
+        // "two more packets", "2 aur packet": a filler between the number and its unit.
+        let filler = matches!(text(toks, j), "more" | "aur" | "extra");
+        if filler && lexicon::unit(text(toks, j + 1)).is_some() {
+            j += 1;
+        }
         let unit = lexicon::unit(text(toks, j));
+        let unit_end = if unit.is_some() { j + 1 } else { i + 1 };
         if unit.is_some() {
             j += 1;
         }
         if text(toks, j) == "of" {
             j += 1;
         }
-        let start = j;
-        // "dal" is also the verb "put" ("daal do"), but right after a unit it is lentils.
-        let lentils = unit.is_some() && matches!(text(toks, j), "dal" | "daal");
-        while j < toks.len()
-            && j - start < 3
-            && !used[j]
-            && (is_content(&toks[j]) || (lentils && j == start))
-        {
-            j += 1;
-        }
-        let mut product = start..j;
-        if product.is_empty() && unit.is_some() {
-            let mut b = i;
-            while b > 0 && i - b < 2 && !used[b - 1] && is_content(&toks[b - 1]) {
-                b -= 1;
-            }
-            product = b..i;
-        }
+        let product = product_after(toks, used, j, unit.is_some())
+            .or_else(|| unit.and_then(|_| product_before(toks, used, i)))
+            .unwrap_or(j..j);
+        j = product.end.max(j);
         if product.is_empty() {
             i += 1;
             continue;
@@ -72,7 +72,6 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             .map(|t| t.text.as_str())
             .collect();
         let (quantity, unit) = whole_units(q, unit);
-        let unit_end = if unit.is_some() { i + 2 } else { i + 1 };
         used[i..unit_end.min(toks.len())]
             .iter_mut()
             .for_each(|u| *u = true);
@@ -82,9 +81,50 @@ pub(super) fn items(toks: &[Tok], used: &mut [bool]) -> Vec<ItemEntity> {
             quantity,
             unit: unit.map(str::to_string),
         });
-        i = j.max(product.end).max(i + 1);
+        i = j.max(i + 1);
     }
     items
+}
+
+/// The product's words from `start`: up to three content words ("chai patti"), a name
+/// after them left out.
+fn product_after(toks: &[Tok], used: &[bool], start: usize, unit: bool) -> Option<Range<usize>> {
+    let mut j = start;
+    // "dal" is also the verb "put" ("daal do"), but right after a unit it is lentils.
+    let lentils = unit && matches!(text(toks, j), "dal" | "daal");
+    while j < toks.len()
+        && j - start < 3
+        && !used[j]
+        && (is_content(&toks[j]) || (lentils && j == start))
+    {
+        j += 1;
+    }
+    // "20 packet eggs Savitri ke naam": the word before "ke"/"ko"/"ne"/"se" is a name,
+    // not the end of the product ("chai patti ka bill" keeps its "ka").
+    if j - start > 1 && matches!(text(toks, j), "ke" | "ko" | "ne" | "se") {
+        j -= 1;
+        // A name typed with capitals may be two words ("besan Priya Sharma ke naam").
+        let capital = |k: usize| toks[k].orig.starts_with(|c: char| c.is_uppercase());
+        while j - start > 1 && capital(j - 1) {
+            j -= 1;
+        }
+    }
+    (j > start).then_some(start..j)
+}
+
+/// "cheeni 2 bori": the product said before its quantity, one or two words.
+fn product_before(toks: &[Tok], used: &[bool], i: usize) -> Option<Range<usize>> {
+    // "daal 3 bori aa gayi": before a quantity with a unit, "daal" is lentils too.
+    let lentils = |k: usize| matches!(text(toks, k), "dal" | "daal");
+    let mut b = i;
+    while b > 0
+        && i - b < 2
+        && !used[b - 1]
+        && (is_content(&toks[b - 1]) || (b == i && lentils(b - 1)))
+    {
+        b -= 1;
+    }
+    (b < i).then_some(b..i)
 }
 
 /// Quantities are whole units: "dedh kilo" becomes 1500 g, "aadha litre" 500 ml.
@@ -95,6 +135,17 @@ fn whole_units(q: f64, unit: Option<&'static str>) -> (i64, Option<&'static str>
         Some("litre") => ((q * 1000.0).round() as i64, Some("ml")),
         _ => ((q.round() as i64).max(1), unit),
     }
+}
+
+/// The first quantity said with a unit, in whole units, its words marked used.
+pub(super) fn measure(toks: &[Tok], used: &mut [bool]) -> Option<(i64, Option<&'static str>)> {
+    let i = (0..toks.len()).find(|&i| {
+        quantity_at(toks, used, i).is_some() && lexicon::unit(text(toks, i + 1)).is_some()
+    })?;
+    let unit = lexicon::unit(text(toks, i + 1));
+    used[i] = true;
+    used[i + 1] = true;
+    Some(whole_units(toks[i].num?, unit))
 }
 
 /// The product asked about in a stock question: the first run of content words.
@@ -134,9 +185,20 @@ pub(super) fn percent(toks: &[Tok], used: &mut [bool]) -> Option<u32> {
 /// The amount of money said: a number next to a currency word if there is one, else the
 /// first free number.
 pub(super) fn amount(toks: &[Tok], used: &mut [bool]) -> Option<i64> {
+    // "2 din pehle ka 700", "10 tareekh tak 500", "room no 12 wale": a number of days,
+    // a date or an address is not the money.
+    let not_money = |i: usize| {
+        time_unit(text(toks, i + 1))
+            || i.checked_sub(1).is_some_and(|p| {
+                matches!(
+                    text(toks, p),
+                    "no" | "number" | "room" | "flat" | "house" | "gali" | "sector" | "plot"
+                )
+            })
+    };
     let free: Vec<usize> = (0..toks.len())
         .filter(|&i| !used[i] && toks[i].num.is_some())
-        .filter(|&i| lexicon::unit(text(toks, i + 1)).is_none())
+        .filter(|&i| lexicon::unit(text(toks, i + 1)).is_none() && !not_money(i))
         .collect();
     let near_currency = |&i: &usize| {
         lexicon::is_currency(text(toks, i + 1))
@@ -150,33 +212,6 @@ pub(super) fn amount(toks: &[Tok], used: &mut [bool]) -> Option<i64> {
         .or(free.first().copied())?;
     used[i] = true;
     toks[i].num.and_then(paise)
-}
-
-/// Payment parts: every free number paired with the nearest mode word ("500 cash aur 300
-/// UPI", "cash 500 aur UPI 300"). With one mode said, every amount is in that mode; with
-/// none, there are no parts and the engine asks or assumes.
-pub(super) fn payments(toks: &[Tok], used: &mut [bool]) -> Vec<PaymentPart> {
-    let modes: Vec<_> = toks.iter().filter_map(|t| lexicon::mode(&t.text)).collect();
-    let Some(&only) = modes.first() else {
-        return Vec::new();
-    };
-    let single = modes.iter().all(|&m| m == only);
-    let mut parts = Vec::new();
-    for i in 0..toks.len() {
-        let Some(v) = toks[i].num.filter(|_| !used[i]) else {
-            continue;
-        };
-        let near = (1..=3).find_map(|d| {
-            let at = |k: usize| toks.get(k).and_then(|t| lexicon::mode(&t.text));
-            at(i + d).or_else(|| i.checked_sub(d).and_then(at))
-        });
-        let mode = near.or(single.then_some(only));
-        if let (Some(mode), Some(amount_paise)) = (mode, paise(v)) {
-            used[i] = true;
-            parts.push(PaymentPart { mode, amount_paise });
-        }
-    }
-    parts
 }
 
 /// Words that join a number to a time phrase when said right after it.

@@ -75,7 +75,9 @@ async fn fixture() -> Fixture {
         .expect("run the tests with `make test` (EXECORA_TEST_REDIS_URL unset)");
     let client = redis::Client::open(url).unwrap();
     let conn = ConnectionManager::new(client.clone()).await.unwrap();
-    let ns = format!("sq{}", &ulid::Ulid::generate().to_string()[..10]);
+    // The whole id: its first ten characters are only the millisecond, which two tests
+    // starting together share (they then read each other's queue).
+    let ns = format!("sq{}", ulid::Ulid::generate());
     let mut cfg = QueueConfig::new(&ns, "q");
     cfg.lease = Duration::from_millis(600);
     cfg.read_count = 16;
