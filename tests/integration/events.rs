@@ -237,3 +237,34 @@ async fn an_event_after_its_job_lost_its_events_is_preceded_by_a_reload() {
         assert_eq!(&got, want);
     }
 }
+
+/// The script sets a job's TTLs once per batch, at the job's last event in it: however the
+/// events of many jobs fall into batches, every key they create expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_key_expires_however_a_batch_holds_its_jobs() {
+    let (bus, client, namespace) = bus().await;
+    let tenant = Uuid::new_v4();
+    let jobs: Vec<Uuid> = (0..20).map(|_| Uuid::now_v7()).collect();
+    // Several events per job at once, so batches hold more than one event of a job.
+    let writes = jobs.iter().flat_map(|&job| {
+        let bus = &bus;
+        (0..3).map(move |n| bus.publish(job, tenant, "progress", json!({ "n": n })))
+    });
+    for id in join_all(writes).await {
+        id.unwrap();
+    }
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for job in &jobs {
+        for key in [
+            format!("{namespace}:events:{job}"),
+            format!("{namespace}:evseq:{job}"),
+        ] {
+            let ttl: i64 = redis::cmd("TTL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(ttl > 0 && ttl <= TTL_SECS as i64, "{key}: TTL {ttl}");
+        }
+    }
+}
