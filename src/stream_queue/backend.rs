@@ -28,6 +28,7 @@ use super::{
     deferred::AckAfter,
     housekeeping::{Keeper, pending_of},
     reader::{Handoff, Reader, Shared},
+    reconnect::Reconnects,
     scripts,
 };
 
@@ -83,6 +84,7 @@ impl<T: DeserializeOwned + Send + 'static> StreamBackend<T> {
                 client: self.client.clone(),
                 handoff: handoff.clone(),
                 stop: stop_rx.clone(),
+                reconnects: Reconnects::default(),
             };
             let keeper = Keeper {
                 handoff,

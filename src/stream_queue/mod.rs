@@ -1,8 +1,8 @@
 //! A job queue on Redis Streams, as an apalis 1.0 backend: producers append, workers
 //! read with blocking `XREADGROUP` in a consumer group, nothing polls.
 //!
-//! This module depends on nothing else in Execora (only apalis, redis, tokio and serde),
-//! so it could be published on its own. One queue is one stream, one consumer group, a
+//! This module depends on nothing else in Execora (only apalis, redis, tokio, serde and
+//! backon), so it could be published on its own. One queue is one stream, one consumer group, a
 //! sorted set of delayed deliveries and short-lived deduplication keys, all under one
 //! hash tag (`{namespace:queue}`) so a queue lives in one Redis Cluster slot.
 //!
@@ -29,6 +29,7 @@ mod deferred;
 mod housekeeping;
 mod producer;
 mod reader;
+mod reconnect;
 mod scripts;
 
 #[cfg(test)]

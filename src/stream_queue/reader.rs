@@ -25,7 +25,10 @@ use redis::{
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
-use super::{EntryId, QueueConfig, StreamError, ack::Acker, config::GROUP, now_ms, scripts};
+use super::{
+    EntryId, QueueConfig, StreamError, ack::Acker, config::GROUP, now_ms, reconnect::Reconnects,
+    scripts,
+};
 
 /// What a worker's reader, keeper and backend share.
 pub(crate) struct Shared {
@@ -125,24 +128,30 @@ pub(crate) struct Reader<T> {
     pub(crate) client: redis::Client,
     pub(crate) handoff: Handoff<T>,
     pub(crate) stop: watch::Receiver<bool>,
+    pub(crate) reconnects: Reconnects,
 }
 
 impl<T: DeserializeOwned + Send + 'static> Reader<T> {
-    /// Reads until stopped, reconnecting with backoff after errors.
+    /// Reads until stopped, reconnecting after errors with capped, jittered backoff. A run
+    /// of failures is logged twice: a warning at its first, a line when it ends.
     pub(crate) async fn run(mut self) {
-        let mut backoff = Duration::from_millis(50);
         loop {
             match self.session().await {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::warn!(queue = %self.handoff.shared.cfg.queue, error = %e, "queue reader failed; reconnecting")
+                    let (delay, first) = self.reconnects.failed();
+                    let queue = &self.handoff.shared.cfg.queue;
+                    if first {
+                        tracing::warn!(queue = %queue, error = %e, "queue reader failed; reconnecting with backoff");
+                    } else {
+                        tracing::debug!(queue = %queue, error = %e, "queue reader failed again");
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = self.stop.changed() => return,
+                    }
                 }
             }
-            tokio::select! {
-                _ = tokio::time::sleep(backoff) => {}
-                _ = self.stop.changed() => return,
-            }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 
@@ -158,6 +167,10 @@ impl<T: DeserializeOwned + Send + 'static> Reader<T> {
             .await?;
         let stream = self.handoff.shared.cfg.stream_key();
         ensure_group(&mut conn, &stream).await?;
+        if let Some(failures) = self.reconnects.connected() {
+            let queue = &self.handoff.shared.cfg.queue;
+            tracing::info!(queue = %queue, failures, "queue reader reconnected");
+        }
         loop {
             if *self.stop.borrow() {
                 return Ok(());
