@@ -54,6 +54,33 @@ struct BuyerRow {
     preferred_channel: String,
 }
 
+/// The language an invoice's words (the amount in words) are printed in for its buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocLanguage {
+    English,
+    Hindi,
+}
+
+impl DocLanguage {
+    /// Until customers carry a preferred language, a buyer whose name is written in
+    /// Devanagari reads Hindi; everyone else gets the English words GST invoices use.
+    pub fn for_buyer(name: &str) -> DocLanguage {
+        if name.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c)) {
+            DocLanguage::Hindi
+        } else {
+            DocLanguage::English
+        }
+    }
+
+    /// The amount in words in this language.
+    pub fn amount_in_words(self, paise: i64) -> String {
+        match self {
+            DocLanguage::English => super::gst::amount_in_words(paise),
+            DocLanguage::Hindi => super::hindi_words::amount_in_words(paise),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct InvoiceDocument {
     pub invoice: Invoice,
@@ -63,6 +90,8 @@ pub struct InvoiceDocument {
     pub seller_phone_number_id: Option<String>,
     pub buyer: Party,
     pub buyer_preferred_channel: String,
+    /// The buyer's language for printed words.
+    pub language: DocLanguage,
 }
 
 pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<InvoiceDocument>> {
@@ -110,6 +139,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         email: None,
         city: None,
     };
+    let language = DocLanguage::for_buyer(&buyer.name);
     let buyer = Party {
         name: buyer.name,
         gstin: buyer.gstin,
@@ -126,6 +156,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         seller_phone_number_id: phone_number_id,
         buyer,
         buyer_preferred_channel: channel,
+        language,
     }))
 }
 
