@@ -180,6 +180,17 @@ pub async fn set_delivered(pool: &PgPool, tenant: Uuid, id: Uuid, via: &str) -> 
     Ok(())
 }
 
+/// The stored document's key for the shop's own app: only its own invoices.
+pub async fn tenant_pdf_key(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "select pdf_key from invoices where id = $1 and business_id = $2 and pdf_key is not null",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+}
+
 /// The stored document's key, for the download route.
 pub async fn pdf_key(
     pool: &PgPool,
