@@ -52,6 +52,7 @@ struct BuyerRow {
     email: Option<String>,
     city: Option<String>,
     preferred_channel: String,
+    preferred_language: String,
 }
 
 /// The language an invoice's words (the amount in words) are printed in for its buyer.
@@ -62,10 +63,10 @@ pub enum DocLanguage {
 }
 
 impl DocLanguage {
-    /// Until customers carry a preferred language, a buyer whose name is written in
-    /// Devanagari reads Hindi; everyone else gets the English words GST invoices use.
-    pub fn for_buyer(name: &str) -> DocLanguage {
-        if name.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c)) {
+    /// A customer's `preferred_language`: Hindi prints Hindi words; English and Hinglish
+    /// (Roman script) get the English words GST invoices use.
+    pub fn for_buyer(preferred_language: &str) -> DocLanguage {
+        if preferred_language == "hindi" {
             DocLanguage::Hindi
         } else {
             DocLanguage::English
@@ -120,7 +121,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
     .fetch_one(pool)
     .await?;
     let buyer: BuyerRow = sqlx::query_as(
-        "select name, gstin, state_code, phone, email, city, preferred_channel from customers where id = $1 and business_id = $2",
+        "select name, gstin, state_code, phone, email, city, preferred_channel, preferred_language from customers where id = $1 and business_id = $2",
     )
     .bind(invoice.customer_id)
     .bind(tenant)
@@ -139,7 +140,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         email: None,
         city: None,
     };
-    let language = DocLanguage::for_buyer(&buyer.name);
+    let language = DocLanguage::for_buyer(&buyer.preferred_language);
     let buyer = Party {
         name: buyer.name,
         gstin: buyer.gstin,

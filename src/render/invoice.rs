@@ -143,8 +143,8 @@ fn table_header(page: &mut Page, y: f32, inter: bool) -> f32 {
         (258.0, "Qty"),
         (300.0, "Rate"),
         (360.0, "Taxable"),
-        (425.0, "GST"),
-        (480.0, if inter { "IGST" } else { "CGST+SGST" }),
+        (415.0, "GST"),
+        (445.0, if inter { "IGST" } else { "CGST+SGST" }),
     ];
     for (x, title) in cols {
         page.text(x, y, 8.5, Font::Bold, title);
@@ -174,13 +174,14 @@ fn line_row(page: &mut Page, y: f32, l: &crate::domain::invoice_documents::DocLi
     );
     page.text(300.0, y, 8.5, Font::Regular, &rs(l.unit_price_paise));
     page.text(360.0, y, 8.5, Font::Regular, &rs(l.taxable_paise));
-    page.text(425.0, y, 8.5, Font::Regular, &rate(l.gst_rate_bp));
+    page.text(415.0, y, 8.5, Font::Regular, &rate(l.gst_rate_bp));
     let tax = if l.igst_paise > 0 {
         rs(l.igst_paise)
     } else {
         format!("{}+{}", rs(l.cgst_paise), rs(l.sgst_paise).replace('₹', ""))
     };
-    page.text(480.0, y, 8.0, Font::Regular, &tax);
+    // 7 pt: "₹12,345.00+12,345.00" must end before a six-figure amount begins.
+    page.text(445.0, y, 7.0, Font::Regular, &tax);
     page.text_right(RIGHT, y, 8.5, Font::Regular, &rs(l.total_paise));
     if l.discount_paise > 0 {
         page.text(

@@ -22,12 +22,12 @@ async fn post(url: String, token: &str, body: Value) -> Value {
     resp.json().await.unwrap()
 }
 
-/// Runs a poppler tool on the PDF and returns its standard output.
-fn poppler(tool: &str, pdf: &std::path::Path, args: &[&str]) -> Vec<u8> {
+/// Runs a poppler tool on the PDF, writing to `out` ("-" is standard output, returned).
+fn poppler(tool: &str, pdf: &std::path::Path, args: &[&str], out: &std::path::Path) -> Vec<u8> {
     let out = std::process::Command::new(tool)
         .args(args)
         .arg(pdf)
-        .arg("-")
+        .arg(out)
         .output()
         .unwrap_or_else(|e| panic!("{tool} (Debian's poppler-utils): {e}"));
     assert!(
@@ -49,7 +49,7 @@ async fn a_hindi_invoice_prints_devanagari_and_rupees_and_only_its_shop_can_fetc
     let buyer = post(
         format!("{base}/customers"),
         &token,
-        json!({"name": "लक्ष्मी शर्मा"}),
+        json!({"name": "लक्ष्मी शर्मा", "preferred_language": "hindi"}),
     )
     .await;
     let ghee = post(
@@ -78,7 +78,7 @@ async fn a_hindi_invoice_prints_devanagari_and_rupees_and_only_its_shop_can_fetc
     let bytes = resp.bytes().await.unwrap();
     let pdf = std::env::temp_dir().join(format!("execora-hindi-{}.pdf", Uuid::new_v4().simple()));
     std::fs::write(&pdf, &bytes).unwrap();
-    let text = String::from_utf8(poppler("pdftotext", &pdf, &["-layout"])).unwrap();
+    let text = String::from_utf8(poppler("pdftotext", &pdf, &["-layout"], "-".as_ref())).unwrap();
     // 2 × ₹550 = ₹1,100.00 taxable; 12% GST = ₹132.00 (₹66 + ₹66); ₹1,232.00.
     for needle in [
         "लक्ष्मी शर्मा",
@@ -92,15 +92,17 @@ async fn a_hindi_invoice_prints_devanagari_and_rupees_and_only_its_shop_can_fetc
             "{needle:?} missing from the PDF:\n{text}"
         );
     }
-    let png = poppler(
-        "pdftoppm",
-        &pdf,
-        &["-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile"],
-    );
-    assert!(png.starts_with(b"\x89PNG"), "pdftoppm made no PNG");
+    // pdftoppm names the file: the root given plus ".png" with -singlefile.
     let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("invoice-hindi.png"), &png).unwrap();
+    let png = artifacts.join("invoice-hindi.png");
+    let _ = std::fs::remove_file(&png);
+    let args = ["-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile"];
+    poppler("pdftoppm", &pdf, &args, &artifacts.join("invoice-hindi"));
+    assert!(
+        std::fs::read(&png).unwrap().starts_with(b"\x89PNG"),
+        "pdftoppm made no PNG"
+    );
 
     // Another business's owner, and nobody at all, get nothing.
     let (other, other_owner) = env.tenant(&t.app, None).await;
@@ -112,6 +114,28 @@ async fn a_hindi_invoice_prints_devanagari_and_rupees_and_only_its_shop_can_fetc
         .await
         .unwrap();
     assert_eq!(theirs.status(), 404);
+    // The preference is the customer's: replaced with the rest of the customer by PUT.
+    let replaced: Value = client()
+        .put(format!(
+            "{base}/customers/{}",
+            buyer["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"name": "लक्ष्मी शर्मा", "preferred_language": "english"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            buyer["preferred_language"].as_str(),
+            replaced["preferred_language"].as_str()
+        ),
+        (Some("hindi"), Some("english")),
+        "{replaced}"
+    );
     let anonymous = client()
         .get(format!("{base}/invoices/{id}/pdf"))
         .send()
