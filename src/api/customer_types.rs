@@ -19,7 +19,7 @@ pub enum Channel {
 }
 
 /// The language reminders and invoice messages are written in: `hinglish` (Hindi in
-/// Roman script, the default), `english`, or `hindi` (Devanagari; the invoice's amount
+/// Roman script, the default when absent), `english`, or `hindi` (Devanagari; the invoice's amount
 /// in words is then in Hindi too).
 #[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
 #[oai(rename_all = "lowercase")]
@@ -51,7 +51,8 @@ pub(super) struct CustomerInput {
     pub(super) state_code: Option<String>,
     pub(super) gstin: Option<String>,
     pub(super) preferred_channel: Option<Channel>,
-    /// Absent means `hinglish`.
+    // Undocumented on purpose: a documented enum field becomes `allOf` in the spec
+    // (see `no_all_of`); `CustomerLanguage` says that absent means `hinglish`.
     pub(super) preferred_language: Option<CustomerLanguage>,
     #[oai(validator(max_length = 1000))]
     pub(super) notes: Option<String>,
