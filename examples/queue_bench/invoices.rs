@@ -74,6 +74,7 @@ async fn invoice_request(app: &App, tenant: Uuid) -> Value {
         state_code: None,
         gstin: None,
         preferred_channel: "whatsapp".into(),
+        preferred_language: "hinglish".into(),
         notes: None,
     };
     let c = customers::create(&app.pool, tenant, &customer)

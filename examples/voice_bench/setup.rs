@@ -141,6 +141,7 @@ async fn shop(app: &App) -> String {
         state_code: None,
         gstin: None,
         preferred_channel: "whatsapp".into(),
+        preferred_language: "hinglish".into(),
         notes: None,
     };
     customers::create(&app.pool, tenant, &data).await.unwrap();

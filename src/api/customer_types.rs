@@ -18,6 +18,17 @@ pub enum Channel {
     Email,
 }
 
+/// The language reminders and invoice messages are written in: `hinglish` (Hindi in
+/// Roman script, the default when absent), `english`, or `hindi` (Devanagari; the invoice's amount
+/// in words is then in Hindi too).
+#[derive(Debug, Clone, Copy, Enum, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum CustomerLanguage {
+    Hinglish,
+    English,
+    Hindi,
+}
+
 /// A customer as a client sends it.
 #[derive(Object)]
 #[oai(example, skip_serializing_if_is_none)]
@@ -40,6 +51,9 @@ pub(super) struct CustomerInput {
     pub(super) state_code: Option<String>,
     pub(super) gstin: Option<String>,
     pub(super) preferred_channel: Option<Channel>,
+    // Undocumented on purpose: a documented enum field becomes `allOf` in the spec
+    // (see `no_all_of`); `CustomerLanguage` says that absent means `hinglish`.
+    pub(super) preferred_language: Option<CustomerLanguage>,
     #[oai(validator(max_length = 1000))]
     pub(super) notes: Option<String>,
 }
@@ -57,6 +71,8 @@ pub struct CustomerView {
     pub state_code: Option<String>,
     pub gstin: Option<String>,
     pub preferred_channel: String,
+    /// `hinglish`, `english` or `hindi`.
+    pub preferred_language: String,
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -75,6 +91,7 @@ impl From<Customer> for CustomerView {
             state_code: c.state_code,
             gstin: c.gstin,
             preferred_channel: c.preferred_channel,
+            preferred_language: c.preferred_language,
             notes: c.notes,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -157,6 +174,7 @@ impl poem_openapi::types::Example for CustomerInput {
             state_code: None,
             gstin: Some("27AAPFU0939F1ZV".into()),
             preferred_channel: Some(Channel::Whatsapp),
+            preferred_language: Some(CustomerLanguage::Hinglish),
             notes: None,
         }
     }
@@ -175,6 +193,7 @@ impl poem_openapi::types::Example for CustomerView {
             state_code: Some("27".into()),
             gstin: Some("27AAPFU0939F1ZV".into()),
             preferred_channel: "whatsapp".into(),
+            preferred_language: "hinglish".into(),
             notes: None,
             created_at: super::example_time(),
             updated_at: super::example_time(),

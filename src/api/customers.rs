@@ -11,7 +11,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-pub use super::customer_types::{Channel, CustomerView};
+pub use super::customer_types::{Channel, CustomerLanguage, CustomerView};
 use super::{
     ApiTags,
     customer_types::{
@@ -76,6 +76,11 @@ fn parse(input: CustomerInput) -> Result<CustomerData, ApiError> {
         preferred_channel: match input.preferred_channel {
             Some(Channel::Email) => "email".into(),
             _ => "whatsapp".into(),
+        },
+        preferred_language: match input.preferred_language {
+            Some(CustomerLanguage::English) => "english".into(),
+            Some(CustomerLanguage::Hindi) => "hindi".into(),
+            _ => "hinglish".into(),
         },
         notes: input.notes,
     })

@@ -18,6 +18,7 @@ mod customer_types;
 mod customers;
 mod deadline;
 mod downloads;
+mod invoice_pdf;
 mod invoices;
 mod job_view;
 mod jobs;
@@ -89,6 +90,7 @@ type Apis = (
     customers::CustomersApi,
     products::ProductsApi,
     invoices::InvoicesApi,
+    invoice_pdf::InvoicePdfApi,
     ledger::LedgerApi,
     reminders::RemindersApi,
     jobs::JobsApi,
@@ -109,6 +111,7 @@ fn service() -> OpenApiService<Apis, ()> {
             customers::CustomersApi,
             products::ProductsApi,
             invoices::InvoicesApi,
+            invoice_pdf::InvoicePdfApi,
             ledger::LedgerApi,
             reminders::RemindersApi,
             jobs::JobsApi,

@@ -22,6 +22,9 @@ pub struct Customer {
     pub state_code: Option<String>,
     pub gstin: Option<String>,
     pub preferred_channel: String,
+    /// "hinglish", "english" or "hindi": what reminders and invoice messages are written
+    /// in, and the language of the amount in words on invoices.
+    pub preferred_language: String,
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -39,6 +42,8 @@ pub struct CustomerData {
     pub state_code: Option<String>,
     pub gstin: Option<Gstin>,
     pub preferred_channel: String,
+    /// "hinglish", "english" or "hindi" (the column's check constraint).
+    pub preferred_language: String,
     pub notes: Option<String>,
 }
 
@@ -66,7 +71,7 @@ fn folded_nicknames(c: &CustomerData) -> Vec<String> {
 type CustomerQuery<'q> =
     sqlx::query::QueryAs<'q, sqlx::Postgres, Customer, sqlx::postgres::PgArguments>;
 
-/// Binds a customer's fields as parameters $3…$14, in the order `create` and `update`
+/// Binds a customer's fields as parameters $3…$15, in the order `create` and `update`
 /// both use (after the id and the tenant).
 trait BindFields<'q> {
     fn bind_fields(self, c: &'q CustomerData) -> Self;
@@ -86,6 +91,7 @@ impl<'q> BindFields<'q> for CustomerQuery<'q> {
             .bind(&c.preferred_channel)
             .bind(&c.notes)
             .bind(folded_nicknames(c))
+            .bind(&c.preferred_language)
     }
 }
 
@@ -96,7 +102,7 @@ pub fn erasure_code_subject(customer: Uuid) -> String {
 }
 
 pub const COLUMNS: &str = "id, business_id, name, phone, email, nicknames, landmark, city, state_code, \
-    gstin, preferred_channel, notes, created_at, updated_at";
+    gstin, preferred_channel, preferred_language, notes, created_at, updated_at";
 
 pub async fn create(
     pool: &PgPool,
@@ -105,8 +111,9 @@ pub async fn create(
 ) -> Result<Customer, CustomerError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "insert into customers (id, business_id, name, name_folded, phone, email, nicknames, landmark,
-                                city, state_code, gstin, preferred_channel, notes, nicknames_folded)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                city, state_code, gstin, preferred_channel, notes, nicknames_folded,
+                                preferred_language)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          returning {COLUMNS}"
     )))
     .bind(Uuid::now_v7())
@@ -137,7 +144,7 @@ pub async fn update(
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "update customers set name = $3, name_folded = $4, phone = $5, email = $6, nicknames = $7,
                 landmark = $8, city = $9, state_code = $10, gstin = $11, preferred_channel = $12,
-                notes = $13, nicknames_folded = $14, updated_at = now()
+                notes = $13, nicknames_folded = $14, preferred_language = $15, updated_at = now()
          where id = $1 and business_id = $2 and erased_at is null
          returning {COLUMNS}"
     )))

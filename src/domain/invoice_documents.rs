@@ -52,6 +52,34 @@ struct BuyerRow {
     email: Option<String>,
     city: Option<String>,
     preferred_channel: String,
+    preferred_language: String,
+}
+
+/// The language an invoice's words (the amount in words) are printed in for its buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocLanguage {
+    English,
+    Hindi,
+}
+
+impl DocLanguage {
+    /// A customer's `preferred_language`: Hindi prints Hindi words; English and Hinglish
+    /// (Roman script) get the English words GST invoices use.
+    pub fn for_buyer(preferred_language: &str) -> DocLanguage {
+        if preferred_language == "hindi" {
+            DocLanguage::Hindi
+        } else {
+            DocLanguage::English
+        }
+    }
+
+    /// The amount in words in this language.
+    pub fn amount_in_words(self, paise: i64) -> String {
+        match self {
+            DocLanguage::English => super::gst::amount_in_words(paise),
+            DocLanguage::Hindi => super::hindi_words::amount_in_words(paise),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +91,8 @@ pub struct InvoiceDocument {
     pub seller_phone_number_id: Option<String>,
     pub buyer: Party,
     pub buyer_preferred_channel: String,
+    /// The buyer's language for printed words.
+    pub language: DocLanguage,
 }
 
 pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<InvoiceDocument>> {
@@ -91,7 +121,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
     .fetch_one(pool)
     .await?;
     let buyer: BuyerRow = sqlx::query_as(
-        "select name, gstin, state_code, phone, email, city, preferred_channel from customers where id = $1 and business_id = $2",
+        "select name, gstin, state_code, phone, email, city, preferred_channel, preferred_language from customers where id = $1 and business_id = $2",
     )
     .bind(invoice.customer_id)
     .bind(tenant)
@@ -110,6 +140,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         email: None,
         city: None,
     };
+    let language = DocLanguage::for_buyer(&buyer.preferred_language);
     let buyer = Party {
         name: buyer.name,
         gstin: buyer.gstin,
@@ -126,6 +157,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         seller_phone_number_id: phone_number_id,
         buyer,
         buyer_preferred_channel: channel,
+        language,
     }))
 }
 
@@ -147,6 +179,17 @@ pub async fn set_delivered(pool: &PgPool, tenant: Uuid, id: Uuid, via: &str) -> 
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// The stored document's key for the shop's own app: only its own invoices.
+pub async fn tenant_pdf_key(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "select pdf_key from invoices where id = $1 and business_id = $2 and pdf_key is not null",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The stored document's key, for the public download route: none once the invoice is

@@ -10,6 +10,7 @@ pub mod customer_search;
 pub mod customers;
 pub mod gst;
 pub mod gstin;
+pub mod hindi_words;
 pub mod idempotency;
 pub mod invoice_documents;
 pub mod invoices;

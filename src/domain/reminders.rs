@@ -276,6 +276,7 @@ pub struct Context {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub preferred_channel: String,
+    pub preferred_language: String,
     pub business_name: String,
     pub phone_number_id: Option<String>,
     pub message: Option<String>,
@@ -284,7 +285,7 @@ pub struct Context {
 
 pub async fn context(pool: &PgPool, tenant: Uuid, reminder: Uuid) -> sqlx::Result<Option<Context>> {
     sqlx::query_as(
-        "select c.name as customer_name, c.phone, c.email, c.preferred_channel, b.name as business_name,
+        "select c.name as customer_name, c.phone, c.email, c.preferred_channel, c.preferred_language, b.name as business_name,
                 b.whatsapp_phone_number_id as phone_number_id, r.message,
                 coalesce((select sum(amount_paise) from ledger_entries l where l.customer_id = c.id), 0)::bigint as balance_paise
          from reminders r join customers c on c.id = r.customer_id join businesses b on b.id = r.business_id

@@ -46,6 +46,7 @@ fn data_of(c: &Customer) -> CustomerData {
         state_code: c.state_code.clone(),
         gstin: c.gstin.as_deref().and_then(|g| Gstin::parse(g).ok()),
         preferred_channel: c.preferred_channel.clone(),
+        preferred_language: c.preferred_language.clone(),
         notes: c.notes.clone(),
     }
 }
@@ -113,6 +114,8 @@ pub async fn create(
             .as_deref()
             .and_then(|g| Gstin::parse(g).ok()),
         preferred_channel: "whatsapp".into(),
+        // The shopkeeper's language is not the customer's: the default until set.
+        preferred_language: "hinglish".into(),
         notes: None,
     };
     match customers::create(engine.pool, engine.tenant, &data).await {

@@ -4,7 +4,8 @@
 //! per line the HSN, quantity, rate, discount, taxable value and tax (CGST + SGST within a
 //! state, IGST across states), the totals with round-off, the amount in words (lakh and
 //! crore), and a UPI payment QR for the amount due when the shop has a UPI id.
-//! The PDF fonts cannot draw "₹", so amounts are printed as "Rs."
+//! Amounts print with "₹"; names print in whatever script they were written in, and the
+//! amount in words is in the buyer's language (English or Devanagari Hindi).
 
 use qrcode::{Color, EcLevel, QrCode};
 
@@ -16,7 +17,7 @@ const RIGHT: f32 = PAGE_WIDTH - 40.0;
 const LINES_PER_PAGE: usize = 22;
 
 fn rs(paise: i64) -> String {
-    gst::format_inr(paise).replace('₹', "Rs. ")
+    gst::format_inr(paise)
 }
 
 fn rate(bp: i32) -> String {
@@ -142,8 +143,8 @@ fn table_header(page: &mut Page, y: f32, inter: bool) -> f32 {
         (258.0, "Qty"),
         (300.0, "Rate"),
         (360.0, "Taxable"),
-        (425.0, "GST"),
-        (480.0, if inter { "IGST" } else { "CGST+SGST" }),
+        (415.0, "GST"),
+        (445.0, if inter { "IGST" } else { "CGST+SGST" }),
     ];
     for (x, title) in cols {
         page.text(x, y, 8.5, Font::Bold, title);
@@ -173,17 +174,14 @@ fn line_row(page: &mut Page, y: f32, l: &crate::domain::invoice_documents::DocLi
     );
     page.text(300.0, y, 8.5, Font::Regular, &rs(l.unit_price_paise));
     page.text(360.0, y, 8.5, Font::Regular, &rs(l.taxable_paise));
-    page.text(425.0, y, 8.5, Font::Regular, &rate(l.gst_rate_bp));
+    page.text(415.0, y, 8.5, Font::Regular, &rate(l.gst_rate_bp));
     let tax = if l.igst_paise > 0 {
         rs(l.igst_paise)
     } else {
-        format!(
-            "{}+{}",
-            rs(l.cgst_paise),
-            rs(l.sgst_paise).replace("Rs. ", "")
-        )
+        format!("{}+{}", rs(l.cgst_paise), rs(l.sgst_paise).replace('₹', ""))
     };
-    page.text(480.0, y, 8.0, Font::Regular, &tax);
+    // 7 pt: "₹12,345.00+12,345.00" must end before a six-figure amount begins.
+    page.text(445.0, y, 7.0, Font::Regular, &tax);
     page.text_right(RIGHT, y, 8.5, Font::Regular, &rs(l.total_paise));
     if l.discount_paise > 0 {
         page.text(
@@ -222,7 +220,10 @@ fn totals(page: &mut Page, mut y: f32, doc: &InvoiceDocument) -> f32 {
         y - 4.0,
         9.0,
         Font::Regular,
-        &format!("Amount in words: {}", gst::amount_in_words(inv.total_paise)),
+        &format!(
+            "Amount in words: {}",
+            doc.language.amount_in_words(inv.total_paise)
+        ),
     );
     y - 24.0
 }
@@ -242,7 +243,7 @@ fn qr(page: &mut Page, link: &str, x: f32, top: f32, size: f32) {
 }
 
 /// Renders the invoice as a PDF.
-pub fn render(doc: &InvoiceDocument) -> Vec<u8> {
+pub fn render(doc: &InvoiceDocument) -> anyhow::Result<Vec<u8>> {
     let chunks: Vec<_> = doc.lines.chunks(LINES_PER_PAGE).collect();
     let page_count = chunks.len().max(1);
     let inter = doc.invoice.supply == "inter_state";

@@ -1,4 +1,5 @@
-//! Documents Execora prints: the PDF writer and the GST invoice layout.
+//! Documents Execora prints: the PDF writer, its fonts and the GST invoice layout.
 
+mod fonts;
 pub mod invoice;
 pub mod pdf;

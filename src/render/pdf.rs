@@ -1,11 +1,19 @@
-//! A small PDF writer: pages of text in the standard Helvetica fonts and filled boxes.
+//! Pages of text and filled boxes, written out as PDF by krilla.
 //!
-//! Invoices need nothing more, and the standard fonts need no embedding, so the whole
-//! format fits in a page of code instead of a dependency. Text is WinAnsi (Latin-1):
-//! characters outside it (the rupee sign, Devanagari) are replaced by the caller's
-//! ASCII spelling or by '?'.
+//! Layouts place things from the bottom-left corner in points, as PDF does; a page
+//! records its drawing operations and `document` replays them through krilla, which
+//! embeds a subset of each font used with a ToUnicode map, so ₹ and Devanagari both
+//! print and read back (copy, search, `pdftotext`). Text is drawn run by run, one font
+//! per script (`fonts`), each run shaped whole.
 
-use std::fmt::Write;
+use anyhow::Context;
+use krilla::Document;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::page::PageSettings;
+use krilla::surface::Surface;
+use krilla::text::TextDirection;
+
+use super::fonts;
 
 /// A4 in points.
 pub const PAGE_WIDTH: f32 = 595.0;
@@ -17,112 +25,128 @@ pub enum Font {
     Bold,
 }
 
+/// One drawing operation, kept until the document is written.
+#[derive(Debug)]
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        font: Font,
+        text: String,
+    },
+    /// A filled rectangle: x, y (bottom-left), width, height.
+    Fill(f32, f32, f32, f32),
+}
+
 /// One page's drawing operations.
 #[derive(Debug, Default)]
 pub struct Page {
-    ops: String,
+    ops: Vec<Op>,
 }
 
 impl Page {
-    /// Text with its baseline at (x, y) from the bottom-left corner.
+    /// Text with its baseline starting at (x, y) from the bottom-left corner.
     pub fn text(&mut self, x: f32, y: f32, size: f32, font: Font, s: &str) {
-        let f = match font {
-            Font::Regular => "F1",
-            Font::Bold => "F2",
-        };
-        let _ = writeln!(
-            self.ops,
-            "BT /{f} {size} Tf {x:.2} {y:.2} Td ({}) Tj ET",
-            escape(s)
-        );
+        self.ops.push(Op::Text {
+            x,
+            y,
+            size,
+            font,
+            text: s.to_string(),
+        });
     }
 
-    /// Text ending at x (for right-aligned amounts); Helvetica widths are approximated.
+    /// Text ending at x (right-aligned amounts), measured from the shaped glyphs.
     pub fn text_right(&mut self, x: f32, y: f32, size: f32, font: Font, s: &str) {
-        let width = s.chars().count() as f32 * size * 0.52;
+        // A font that does not parse fails the whole document in `document`; here the
+        // width only moves the text, so a zero width is harmless.
+        let width = fonts::width(s, size, font).unwrap_or(0.0);
         self.text(x - width, y, size, font, s);
     }
 
     /// A filled black rectangle.
     pub fn fill(&mut self, x: f32, y: f32, w: f32, h: f32) {
-        let _ = writeln!(self.ops, "{x:.2} {y:.2} {w:.2} {h:.2} re f");
+        self.ops.push(Op::Fill(x, y, w, h));
     }
 
-    /// A horizontal rule.
+    /// A horizontal rule, half a point thick.
     pub fn rule(&mut self, x1: f32, x2: f32, y: f32) {
-        let _ = writeln!(self.ops, "0.5 w {x1:.2} {y:.2} m {x2:.2} {y:.2} l S");
+        self.fill(x1, y - 0.25, x2 - x1, 0.5);
+    }
+
+    /// Every string drawn on the page, in order (for tests of layouts).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.ops.iter().filter_map(|op| match op {
+            Op::Text { text, .. } => Some(text.as_str()),
+            Op::Fill(..) => None,
+        })
     }
 }
 
-/// Escapes a string for a PDF literal and maps it to WinAnsi.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '(' | ')' | '\\' => {
-                out.push('\\');
-                out.push(c);
+/// Draws one text operation, run by run; krilla's y axis points down.
+fn draw_text(
+    surface: &mut Surface,
+    x: f32,
+    y: f32,
+    size: f32,
+    font: Font,
+    text: &str,
+) -> anyhow::Result<()> {
+    let mut pen = x;
+    for (family, run) in fonts::runs(text) {
+        let face = fonts::face(family, font)?;
+        surface.draw_text(
+            Point::from_xy(pen, PAGE_HEIGHT - y),
+            face.pdf.clone(),
+            size,
+            run,
+            false,
+            TextDirection::Auto,
+        );
+        pen += face.width(run, size);
+    }
+    Ok(())
+}
+
+fn draw_page(surface: &mut Surface, page: &Page) -> anyhow::Result<()> {
+    let mut boxes = PathBuilder::new();
+    for op in &page.ops {
+        match op {
+            Op::Text {
+                x,
+                y,
+                size,
+                font,
+                text,
+            } => draw_text(surface, *x, *y, *size, *font, text)?,
+            Op::Fill(x, y, w, h) => {
+                // All boxes share the default black fill: one path for the page.
+                if let Some(rect) = Rect::from_xywh(*x, PAGE_HEIGHT - y - h, *w, *h) {
+                    boxes.push_rect(rect);
+                }
             }
-            c if (' '..='~').contains(&c) => out.push(c),
-            // Latin-1 letters are written as octal escapes, which WinAnsi shares.
-            c if (c as u32) >= 0xA0 && (c as u32) <= 0xFF => {
-                let _ = write!(out, "\\{:03o}", c as u32);
-            }
-            _ => out.push('?'),
         }
     }
-    out
+    if let Some(path) = boxes.finish() {
+        surface.draw_path(&path);
+    }
+    Ok(())
 }
 
 /// Serialises pages into a complete PDF file.
-pub fn document(pages: &[Page]) -> Vec<u8> {
-    let mut objects: Vec<String> = Vec::new();
-    let page_count = pages.len();
-    // 1 catalog, 2 pages, 3-4 fonts, then (page, content) pairs.
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..page_count)
-        .map(|i| format!("{} 0 R", 5 + 2 * i))
-        .collect();
-    objects.push(format!(
-        "<< /Type /Pages /Kids [{}] /Count {page_count} >>",
-        kids.join(" ")
-    ));
-    objects.push(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
-    );
-    objects.push(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
-            .into(),
-    );
-    for (i, page) in pages.iter().enumerate() {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-            6 + 2 * i
-        ));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{}endstream",
-            page.ops.len(),
-            page.ops
-        ));
+pub fn document(pages: &[Page]) -> anyhow::Result<Vec<u8>> {
+    let mut doc = Document::new();
+    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).context("A4 page size")?;
+    for page in pages {
+        let mut pdf_page = doc.start_page_with(settings.clone());
+        let mut surface = pdf_page.surface();
+        draw_page(&mut surface, page)?;
+        surface.finish();
+        pdf_page.finish();
     }
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref_at = out.len();
-    let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for off in offsets {
-        let _ = writeln!(xref, "{off:010} 00000 n ");
-    }
-    let _ = write!(
-        xref,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.extend_from_slice(xref.as_bytes());
-    out
+    doc.finish()
+        .map_err(|e| anyhow::anyhow!("writing the PDF: {e:?}"))
 }
 
 #[cfg(test)]
@@ -130,23 +154,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_escaped_and_mapped_to_winansi() {
-        assert_eq!(escape("a(b)c\\"), "a\\(b\\)c\\\\");
-        assert_eq!(escape("café"), "caf\\351");
-        assert_eq!(escape("₹ राम"), "? ???");
+    fn a_document_has_a_header_and_an_eof() {
+        let mut page = Page::default();
+        page.text(10.0, 10.0, 12.0, Font::Bold, "Hello ₹ राम");
+        page.rule(10.0, 100.0, 20.0);
+        let bytes = document(&[page]).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        let tail = String::from_utf8_lossy(&bytes[bytes.len() - 32..]).into_owned();
+        assert!(tail.trim_end().ends_with("%%EOF"), "{tail}");
     }
 
     #[test]
-    fn a_document_has_a_header_an_xref_and_an_eof() {
+    fn right_aligned_text_ends_at_the_margin() {
         let mut page = Page::default();
-        page.text(10.0, 10.0, 12.0, Font::Bold, "Hello");
-        let bytes = document(&[page]);
-        let pdf = String::from_utf8_lossy(&bytes).into_owned();
-        assert!(pdf.starts_with("%PDF-1.4"));
-        assert!(pdf.contains("(Hello) Tj"));
-        assert!(pdf.trim_end().ends_with("%%EOF"));
-        // startxref holds a byte offset (the header has non-UTF-8 bytes on purpose).
-        let start: usize = pdf.lines().rev().nth(1).unwrap().parse().unwrap();
-        assert!(bytes[start..].starts_with(b"xref"));
+        page.text_right(500.0, 10.0, 10.0, Font::Regular, "₹1,200.00");
+        let Some(Op::Text { x, .. }) = page.ops.first() else {
+            panic!("no text recorded");
+        };
+        let width = fonts::width("₹1,200.00", 10.0, Font::Regular).unwrap();
+        assert!(
+            width > 20.0 && (x + width - 500.0).abs() < 0.01,
+            "{x} {width}"
+        );
     }
 }

@@ -116,7 +116,8 @@ fn render_pdf(ctx: StepContext) -> StepFuture {
         let doc = invoice_documents::load(&ctx.deps.pool, ctx.tenant_id, id)
             .await?
             .ok_or_else(|| StepError::Permanent("the invoice is gone".into()))?;
-        let bytes = render::invoice::render(&doc);
+        let bytes =
+            render::invoice::render(&doc).map_err(|e| StepError::Permanent(format!("{e:#}")))?;
         let key = pdf_key(ctx.tenant_id, id);
         ctx.deps
             .store

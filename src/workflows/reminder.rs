@@ -45,6 +45,34 @@ fn reminder_id(input: &Value) -> Result<Uuid, StepError> {
         .ok_or_else(|| StepError::Permanent("input has no reminder_id".into()))
 }
 
+/// The reminder in the customer's language ("₹" always, like the shop talks to its
+/// customers), with the owner's own words, if any, in the middle as they wrote them.
+fn reminder_text(c: &reminders::Context, amount: &str) -> String {
+    let (name, shop) = (&c.customer_name, &c.business_name);
+    let (opening, closing) = match c.preferred_language.as_str() {
+        "english" => (
+            format!("Hello {name}, a reminder from {shop}: {amount} is due on your account."),
+            "Thank you!",
+        ),
+        "hindi" => (
+            format!("नमस्ते {name} जी, {shop} की ओर से याद दिला रहे हैं: आपके {amount} बाकी हैं।"),
+            "धन्यवाद!",
+        ),
+        _ => (
+            format!("Namaste {name} ji, {shop} se yaad dila rahe hain: aapka {amount} baaki hai."),
+            "Dhanyavaad!",
+        ),
+    };
+    let mut text = opening;
+    if let Some(extra) = c.message.as_deref().filter(|m| !m.trim().is_empty()) {
+        text.push(' ');
+        text.push_str(extra.trim());
+    }
+    text.push(' ');
+    text.push_str(closing);
+    text
+}
+
 fn compose(ctx: StepContext) -> StepFuture {
     Box::pin(async move {
         let id = reminder_id(&ctx.input)?;
@@ -52,16 +80,7 @@ fn compose(ctx: StepContext) -> StepFuture {
             .await?
             .ok_or_else(|| StepError::Permanent("the reminder or its customer is gone".into()))?;
         let amount = format_inr(c.balance_paise.max(0));
-        // Hinglish by default, "₹" always, like the shop talks to its customers.
-        let mut text = format!(
-            "Namaste {} ji, {} se yaad dila rahe hain: aapka {} baaki hai.",
-            c.customer_name, c.business_name, amount
-        );
-        if let Some(extra) = c.message.as_deref().filter(|m| !m.trim().is_empty()) {
-            text.push(' ');
-            text.push_str(extra.trim());
-        }
-        text.push_str(" Dhanyavaad!");
+        let text = reminder_text(&c, &amount);
         let composed = Composed {
             text,
             customer_name: c.customer_name,
@@ -137,4 +156,39 @@ fn record(ctx: StepContext) -> StepFuture {
             .await?;
         Ok(sent)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(language: &str, message: Option<&str>) -> reminders::Context {
+        reminders::Context {
+            customer_name: "Ramesh".into(),
+            phone: None,
+            email: None,
+            preferred_channel: "whatsapp".into(),
+            preferred_language: language.into(),
+            business_name: "Sharma Kirana".into(),
+            phone_number_id: None,
+            message: message.map(Into::into),
+            balance_paise: 125_000,
+        }
+    }
+
+    #[test]
+    fn reminders_are_written_in_the_customers_language() {
+        assert_eq!(
+            reminder_text(&context("hinglish", Some(" kal tak ")), "₹1,250.00"),
+            "Namaste Ramesh ji, Sharma Kirana se yaad dila rahe hain: aapka ₹1,250.00 baaki hai. kal tak Dhanyavaad!"
+        );
+        assert_eq!(
+            reminder_text(&context("english", None), "₹1,250.00"),
+            "Hello Ramesh, a reminder from Sharma Kirana: ₹1,250.00 is due on your account. Thank you!"
+        );
+        assert_eq!(
+            reminder_text(&context("hindi", None), "₹1,250.00"),
+            "नमस्ते Ramesh जी, Sharma Kirana की ओर से याद दिला रहे हैं: आपके ₹1,250.00 बाकी हैं। धन्यवाद!"
+        );
+    }
 }

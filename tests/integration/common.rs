@@ -455,6 +455,7 @@ pub fn customer_data(name: &str) -> execora::domain::customers::CustomerData {
         state_code: None,
         gstin: None,
         preferred_channel: "whatsapp".into(),
+        preferred_language: "hinglish".into(),
         notes: None,
     }
 }

@@ -13,6 +13,7 @@ mod dashboard;
 mod dependency_faults;
 mod events;
 mod http;
+mod invoice_unicode;
 mod invoices;
 mod jobs;
 mod logs;
