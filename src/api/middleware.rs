@@ -199,9 +199,6 @@ fn bearer(req: &Request) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Largest body an idempotent request may have (they are JSON documents).
-const MAX_IDEMPOTENT_BODY: usize = 1 << 20;
-
 /// `Idempotency-Key` on POSTs: replay the first answer, refuse a changed body (422) or
 /// a request still in flight (409).
 pub async fn idempotent<E: Endpoint>(
@@ -227,9 +224,13 @@ pub async fn idempotent<E: Endpoint>(
             "Idempotency-Key must be 1 to 255 characters",
         ));
     }
+    // Buffered to be compared with the first request's: up to the route's own limit (a
+    // recording is larger than any JSON body), which `body_limit` enforced before this.
+    let max =
+        super::body_limit::BodyLimits::from_settings(&app.settings).for_path(req.uri().path());
     let body = req
         .take_body()
-        .into_bytes_limit(MAX_IDEMPOTENT_BODY)
+        .into_bytes_limit(max)
         .await
         .map_err(|_| poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
     let verified = req.data::<Principal>().copied();

@@ -91,6 +91,46 @@ async fn bodies_over_a_routes_limit_are_refused_with_413_before_being_read() {
     t.stop().await;
 }
 
+/// A recording sent with `Idempotency-Key` is held to the recording's limit, not to a
+/// JSON body's: the idempotency layer buffered at most 1 MiB and refused a 2 MiB upload
+/// with 413 although the route takes 10 MiB.
+#[tokio::test]
+async fn a_recording_with_an_idempotency_key_is_held_to_the_recordings_limit() {
+    let env = TestEnv::new().await;
+    let t = TestApp::start(&env, true, false).await;
+    let (tenant, owner) = env.tenant(&t.app, None).await;
+    let token = t.token(tenant, owner, Role::Owner);
+    // One body, sent twice byte for byte (a retrying client resends what it sent).
+    let mut body = Vec::new();
+    for (name, value) in [("session_id", "s1"), ("format", "wav")] {
+        body.extend(
+            format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(b"--b0undary\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+    body.extend(vec![0u8; 2 << 20]);
+    body.extend(b"\r\n--b0undary--\r\n");
+    let upload = || {
+        client()
+            .post(format!("{}/api/v1/voice/utterances", t.base))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "big-recording-1")
+            .header("Content-Type", "multipart/form-data; boundary=b0undary")
+            .body(body.clone())
+            .send()
+    };
+    let first = upload().await.unwrap();
+    assert_eq!(first.status(), 202);
+    let first: serde_json::Value = first.json().await.unwrap();
+    // The same request again is the same job: the body was compared, not refused.
+    let again: serde_json::Value = upload().await.unwrap().json().await.unwrap();
+    assert_eq!(again["id"], first["id"], "{again}");
+    t.stop().await;
+}
+
 /// The response head (up to the first blank line), or all until close.
 async fn read_to_close_or_head(stream: &mut TcpStream) -> String {
     let mut out = Vec::new();
