@@ -14,6 +14,7 @@
 //!   [`erasure_codes`] are the owner's codes that confirm an erasure.
 
 pub mod claim_ahead;
+mod enqueue_error;
 pub mod erasure_codes;
 pub mod events;
 mod events_batch;

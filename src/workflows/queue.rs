@@ -16,10 +16,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
-    JobEnvelope,
-    events::EventBus,
-    record_writer::{RecordWriter, WriteError},
-    redis_marker::RedisMarker,
+    JobEnvelope, events::EventBus, record_writer::RecordWriter, redis_marker::RedisMarker,
     spec::WorkflowSpecs,
 };
 use crate::{
@@ -30,32 +27,10 @@ use crate::{
     telemetry::{Metrics, otel},
 };
 
+pub use super::enqueue_error::EnqueueError;
+
 /// Longest an enqueue waits for its `accepted` event to be written.
 const ACCEPTED_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Why a job could not be accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum EnqueueError {
-    #[error("unknown workflow {0:?}")]
-    UnknownWorkflow(String),
-    #[error("the queue is unavailable: {0}")]
-    QueueUnavailable(String),
-    #[error("the database is unavailable: {0}")]
-    Database(#[from] sqlx::Error),
-    /// The job-record writer stayed full for the allowed wait: shed load, retry soon.
-    #[error("too many jobs are being accepted at once")]
-    Busy,
-}
-
-impl From<WriteError> for EnqueueError {
-    fn from(e: WriteError) -> Self {
-        match e {
-            WriteError::Busy => Self::Busy,
-            WriteError::Database(db) => Self::Database(db),
-            WriteError::Stopped => Self::QueueUnavailable(e.to_string()),
-        }
-    }
-}
 
 /// One push of a job to its workflow's queue.
 #[derive(Debug, Clone)]
@@ -186,29 +161,11 @@ impl JobQueue {
         self.record_and_push(job).instrument(span).await
     }
 
+    /// One job is a batch of one: the same record, event and push, and the same undoing.
     async fn record_and_push(&self, job: NewJob) -> Result<Uuid, EnqueueError> {
-        if !self.producers.contains_key(&job.workflow) {
-            return Err(EnqueueError::UnknownWorkflow(job.workflow));
-        }
-        self.redis_reachable()?;
-        // The record and the `accepted` event at once (the event must only precede the
-        // push, so a worker's events follow it); an event written for a job whose record
-        // then failed names an id nobody was given, and expires.
-        let announce = [(job.id, job.business_id, job.workflow.as_str())];
-        let (inserted, announced) =
-            tokio::join!(self.writer.insert(job.clone()), self.accepted(&announce));
-        inserted?;
-        let pushed = match announced {
-            Ok(()) => self.push(job.id, &job.workflow, 1, Duration::ZERO).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = pushed {
-            // Best effort: if this fails too, the sweeper will push the record later.
-            let _ = jobs::delete_unstarted(&self.pool, job.id).await;
-            return Err(e);
-        }
-        self.count(&job.workflow, 1);
-        Ok(job.id)
+        let id = job.id;
+        self.enqueue_many(vec![job]).await?;
+        Ok(id)
     }
 
     /// Records and pushes many new jobs at once (the reminder sweep, bulk producers):
@@ -231,7 +188,9 @@ impl JobQueue {
             .iter()
             .map(|j| (j.id, j.business_id, j.workflow.as_str()))
             .collect();
-        // As in `record_and_push`: the records and the events at once, then the pushes.
+        // The records and the `accepted` events at once (an event must only precede its
+        // push, so a worker's events follow it); an event written for a job whose record
+        // then failed names an id nobody was given, and expires.
         let (inserted, announced) =
             tokio::join!(self.writer.insert_many(jobs.clone()), self.accepted(&ids));
         inserted?;

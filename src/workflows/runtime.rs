@@ -59,15 +59,14 @@ impl Runtime {
     /// `claimed` is the answer of a claim already made for this delivery (see
     /// `claim_ahead`); without it the delivery is claimed here.
     ///
-    /// With `ack` (the worker's middleware), a job whose last step succeeded hands the
-    /// commit of `succeeded` and what follows it to the acknowledgement and returns, so
-    /// the worker's slot is free while the record commits; without it, that is awaited
-    /// here.
+    /// A job whose last step succeeded hands the commit of `succeeded` and what follows
+    /// it to `ack` (the worker's middleware) and returns, so the worker's slot is free
+    /// while the record commits.
     pub async fn execute(
         self: &Arc<Self>,
         envelope: &JobEnvelope,
         claimed: Option<Option<JobRecord>>,
-        ack: Option<AckAfter>,
+        ack: AckAfter,
     ) -> anyhow::Result<()> {
         let claimed = match claimed {
             Some(answer) => answer,
@@ -99,7 +98,7 @@ impl Runtime {
         self.run(job, ack).instrument(span).await
     }
 
-    async fn run(self: &Arc<Self>, job: JobRecord, ack: Option<AckAfter>) -> anyhow::Result<()> {
+    async fn run(self: &Arc<Self>, job: JobRecord, ack: AckAfter) -> anyhow::Result<()> {
         // Transitions go through the group-commit writer; each await is this job's commit.
         let writer = self.queue.writer();
         let (Some(spec), Some(code)) = (
@@ -149,11 +148,7 @@ impl Runtime {
                         .clone()
                         .succeeded(job, name, output, committed)
                         .in_current_span();
-                    match ack {
-                        Some(ack) => ack.defer(finish),
-                        None if finish.await => {}
-                        None => anyhow::bail!("the job's success could not be recorded"),
-                    }
+                    ack.defer(finish);
                     return Ok(());
                 }
                 Ok(output) => {

@@ -32,8 +32,7 @@ async fn handle(
     claim: Data<Preclaim>,
     ack: Data<AckAfter>,
 ) -> Result<(), BoxDynError> {
-    let (claimed, ack) = (claim.take(), Some(ack.0));
-    runtime.execute(&envelope, claimed, ack).await.map_err(|e| {
+    runtime.execute(&envelope, claim.take(), ack.0).await.map_err(|e| {
         tracing::error!(job_id = %envelope.job_id, error = %format!("{e:#}"), "job delivery failed; it will be delivered again");
         BoxDynError::from(format!("{e:#}"))
     })
