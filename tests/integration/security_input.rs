@@ -19,8 +19,7 @@ async fn post_raw(url: String, token: Option<&str>, body: &str) -> (u16, Value) 
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    status_of(resp).await
 }
 
 #[tokio::test]
