@@ -35,6 +35,9 @@ struct Composed {
     email: Option<String>,
     phone_number_id: Option<String>,
     prefer_email: bool,
+    /// The customer's `preferred_language`, for the template's translation.
+    #[serde(default)]
+    language: String,
 }
 
 fn reminder_id(input: &Value) -> Result<Uuid, StepError> {
@@ -90,6 +93,7 @@ fn compose(ctx: StepContext) -> StepFuture {
             email: c.email,
             phone_number_id: c.phone_number_id,
             prefer_email: c.preferred_channel == "email",
+            language: c.preferred_language,
         };
         serde_json::to_value(composed).map_err(|e| StepError::Permanent(e.to_string()))
     })
@@ -114,8 +118,9 @@ fn send(ctx: StepContext) -> StepFuture {
                     c.amount.clone(),
                     c.business_name.clone(),
                 ];
+                let language = ctx.deps.template_languages.code_for(&c.language);
                 result = wa
-                    .send_template(from, phone, &ctx.deps.reminder_template, "en", &params)
+                    .send_template(from, phone, &ctx.deps.reminder_template, language, &params)
                     .await;
             }
             match result {

@@ -1,0 +1,182 @@
+//! A customer's preferred language in what they are sent: the invoice's WhatsApp caption
+//! and email (real SMTP on loopback), and the translation of the reminder template sent
+//! when the 24-hour window is closed (the Graph API faked at the HTTP level).
+
+use base64::Engine;
+use execora::{auth::Role, workflows::upkeep};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::common::{
+    TestApp, TestEnv, WsClient, client, fake_graph, login_code_for_subject, unique_email,
+};
+
+async fn post(url: String, token: &str, body: Value) -> Value {
+    let resp = client()
+        .post(url)
+        .bearer_auth(token)
+        .header("prefer", "wait=20")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    resp.json().await.unwrap()
+}
+
+/// A mail as a person reads it: base64 and quoted-printable parts and RFC 2047 encoded
+/// words decoded, so Devanagari can be looked for.
+fn readable(raw: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = String::new();
+    for part in raw.split("\n--") {
+        let (head, body) = part.split_once("\r\n\r\n").or_else(|| part.split_once("\n\n")).unwrap_or((part, ""));
+        out.push_str(&decode_words(head));
+        let lower = head.to_ascii_lowercase();
+        if lower.contains("content-transfer-encoding: base64") {
+            let joined: String = body.lines().take_while(|l| !l.is_empty()).collect();
+            let bytes = b64.decode(joined.trim()).unwrap_or_default();
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        } else if lower.contains("content-transfer-encoding: quoted-printable") {
+            out.push_str(&quoted_printable(body));
+        } else {
+            out.push_str(body);
+        }
+    }
+    out
+}
+
+/// `=?utf-8?b?…?=` words in headers, decoded in place.
+fn decode_words(head: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = String::new();
+    let mut rest = head;
+    while let Some(start) = rest.to_ascii_lowercase().find("=?utf-8?b?") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 10..];
+        let end = after.find("?=").unwrap_or(after.len());
+        let bytes = b64.decode(&after[..end]).unwrap_or_default();
+        out.push_str(&String::from_utf8_lossy(&bytes));
+        rest = after.get(end + 2..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "").replace("=\n", "");
+    let mut bytes = Vec::new();
+    let raw = joined.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (raw[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(b)) => {
+                bytes.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                bytes.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A shop named Sharma Kirana with a WhatsApp number; its owner's token.
+async fn shop(t: &TestApp, env: &TestEnv) -> String {
+    let (shop, owner) = env.tenant(&t.app, Some("555000333")).await;
+    sqlx::query("update businesses set name = 'Sharma Kirana' where id = $1")
+        .bind(shop)
+        .execute(&t.app.pool)
+        .await
+        .unwrap();
+    t.token(shop, owner, Role::Owner)
+}
+
+fn line() -> Value {
+    json!([{"description": "Chawal", "quantity": 2, "unit_price_paise": 6000, "gst_rate_bp": 0}])
+}
+
+#[tokio::test]
+async fn invoice_messages_are_in_the_customers_language() {
+    let (graph_url, seen) = fake_graph().await;
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_WHATSAPP_ACCESS_TOKEN", "test-token")
+        .with("EXECORA_WHATSAPP_API_BASE_URL", &graph_url)
+        .with("EXECORA_PUBLIC_URL", "https://api.shop.example");
+    let t = TestApp::start(&env, true, true).await;
+    let token = shop(&t, &env).await;
+    let base = format!("{}/api/v1", t.base);
+    let on_whatsapp = post(format!("{base}/customers"), &token, json!({"name": "Lakshmi", "phone": "9876543210", "preferred_language": "hindi"})).await;
+    let job = post(format!("{base}/invoices"), &token, json!({"customer_id": on_whatsapp["id"], "lines": line()})).await;
+    assert_eq!(job["result"]["channel"], "whatsapp", "{job}");
+    let requests = seen.lock().unwrap().clone();
+    let caption = requests[0].2["document"]["caption"].as_str().unwrap().to_string();
+    assert!(caption.starts_with("Sharma Kirana - बिल ") && caption.ends_with("₹120.00"), "{caption}");
+
+    for (language, subject, greeting) in [
+        ("english", "Invoice ", "Hello Sunita,"),
+        ("hinglish", "Sharma Kirana ka bill ", "Namaste Sunita ji,"),
+        ("hindi", "Sharma Kirana का बिल ", "नमस्ते Sunita जी,"),
+    ] {
+        let email = unique_email(language);
+        let buyer = post(format!("{base}/customers"), &token, json!({"name": "Sunita", "email": email, "preferred_channel": "email", "preferred_language": language})).await;
+        let job = post(format!("{base}/invoices"), &token, json!({"customer_id": buyer["id"], "lines": line()})).await;
+        assert_eq!(job["result"]["channel"], "email", "{job}");
+        let mail = readable(&login_code_for_subject(&email, "").await);
+        assert!(mail.contains(&format!("Subject: {subject}")), "{language}: {mail}");
+        assert!(mail.contains(greeting), "{language}: {mail}");
+        assert!(mail.contains("₹120.00"), "{language}: {mail}");
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_reminder_template_goes_in_the_customers_language_code() {
+    let (graph_url, seen) = fake_graph().await;
+    let env = TestEnv::new()
+        .await
+        .with("EXECORA_REMINDERS_QUIET_HOURS", "")
+        .with("EXECORA_WHATSAPP_ACCESS_TOKEN", "test-token")
+        .with("EXECORA_WHATSAPP_API_BASE_URL", &graph_url)
+        .with("EXECORA_WHATSAPP_TEMPLATE_LANGUAGE_ENGLISH", "en_US");
+    let t = TestApp::start(&env, true, true).await;
+    let token = shop(&t, &env).await;
+    let base = format!("{}/api/v1", t.base);
+    // Numbers ending 0000: the fake refuses free text (window closed), so templates go.
+    let customers = [("hindi", "9876510000"), ("english", "9876520000"), ("hinglish", "9876530000")];
+    for (language, phone) in customers {
+        let c = post(format!("{base}/customers"), &token, json!({"name": "Ramesh", "phone": phone, "preferred_language": language})).await;
+        post(format!("{base}/ledger/credits"), &token, json!({"customer_id": c["id"], "amount_paise": 50000})).await;
+        post(format!("{base}/reminders"), &token, json!({"customer_id": c["id"], "when": "10 minute baad"})).await;
+    }
+    sqlx::query("update reminders set next_run_at = now() - interval '1 second'")
+        .execute(&t.app.pool)
+        .await
+        .unwrap();
+    let swept = upkeep::sweep_reminders(&t.app.runtime, &t.app.settings).await.unwrap();
+    assert_eq!(swept, 3);
+    let jobs: Vec<Uuid> = sqlx::query_scalar("select id from jobs where workflow = 'reminder'")
+        .fetch_all(&t.app.pool)
+        .await
+        .unwrap();
+    let mut ws = WsClient::connect(&t.ws_url, &token).await;
+    for job in jobs {
+        let events = ws.follow_to_end(job, 0).await;
+        assert_eq!(events.last().unwrap()["kind"], "succeeded", "{events:?}");
+    }
+    let requests = seen.lock().unwrap().clone();
+    for (language, code, text) in [("hindi", "hi", "नमस्ते"), ("english", "en_US", "Hello"), ("hinglish", "en", "Namaste")] {
+        let phone = customers.iter().find(|(l, _)| *l == language).unwrap().1;
+        let to_them: Vec<&Value> = requests.iter().map(|r| &r.2).filter(|b| b["to"] == format!("+91{phone}")).collect();
+        assert_eq!(to_them.len(), 2, "{language}: text refused, then the template: {to_them:?}");
+        let body = to_them[0]["text"]["body"].as_str().unwrap();
+        assert!(body.starts_with(text), "{language}: {body}");
+        assert_eq!(to_them[1]["type"], "template");
+        assert_eq!(to_them[1]["template"]["language"]["code"], code, "{language}");
+    }
+    t.stop().await;
+}
