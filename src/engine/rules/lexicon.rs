@@ -150,7 +150,7 @@ const STOP: &[&str] = &[
     "hinglish", "angreji", "inglish", "bhasha", "language", "messages", "msgs", "sandesh",
     "reply", "speak", "talk", "baat", "prefer", "prefers", "preferred", "bhejiye", "bhejen",
     "samajhta", "samajhti", "samajhte", "padhta", "padhti", "padhte", "understands", "reads",
-    "sending", "sent",
+    "sending", "sent", "should", "must", "shall", "jawab", "javab",
     // English verbs and fillers
     "the", "a", "an", "is", "are", "was", "of", "for", "from", "with", "and", "please", "my", "i",
     "we", "you", "add", "create", "make", "send", "show", "check", "list", "what", "how", "much",

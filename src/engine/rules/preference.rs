@@ -35,7 +35,8 @@ const MESSAGES: &[&str] = &[
 /// Words about the assistant itself speaking.
 #[rustfmt::skip]
 const ASSISTANT: &[&str] = &[
-    "bolo", "bol", "boliye", "bolna", "bolte", "speak", "talk", "reply", "jawab", "switch",
+    "bolo", "bol", "boliye", "bolna", "bolte", "speak", "talk", "reply", "jawab", "javab",
+    "switch",
     "baat", "mujhse", "mujhe", "aap", "tum",
 ];
 
