@@ -95,10 +95,18 @@ mod tests {
         assert!(hindi.body.starts_with("नमस्ते Lakshmi जी"), "{}", hindi.body);
         let english = invoice_message("english", &FACTS);
         assert_eq!(english.subject, "Invoice INV/1 from Sharma Kirana");
-        assert!(english.body.starts_with("Hello Lakshmi,"), "{}", english.body);
+        assert!(
+            english.body.starts_with("Hello Lakshmi,"),
+            "{}",
+            english.body
+        );
         let hinglish = invoice_message("hinglish", &FACTS);
         assert_eq!(hinglish.subject, "Sharma Kirana ka bill INV/1");
-        assert!(hinglish.body.contains("saath mein bheja hai"), "{}", hinglish.body);
+        assert!(
+            hinglish.body.contains("saath mein bheja hai"),
+            "{}",
+            hinglish.body
+        );
         // An unexpected value is the default language, never an empty message.
         assert_eq!(invoice_message("marathi", &FACTS), hinglish);
     }

@@ -30,7 +30,10 @@ fn readable(raw: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut out = String::new();
     for part in raw.split("\n--") {
-        let (head, body) = part.split_once("\r\n\r\n").or_else(|| part.split_once("\n\n")).unwrap_or((part, ""));
+        let (head, body) = part
+            .split_once("\r\n\r\n")
+            .or_else(|| part.split_once("\n\n"))
+            .unwrap_or((part, ""));
         out.push_str(&decode_words(head));
         let lower = head.to_ascii_lowercase();
         if lower.contains("content-transfer-encoding: base64") {
@@ -69,7 +72,9 @@ fn quoted_printable(body: &str) -> String {
     let raw = joined.as_bytes();
     let mut i = 0;
     while i < raw.len() {
-        let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = raw
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (raw[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'=', Some(b)) => {
                 bytes.push(b);
@@ -110,12 +115,28 @@ async fn invoice_messages_are_in_the_customers_language() {
     let t = TestApp::start(&env, true, true).await;
     let token = shop(&t, &env).await;
     let base = format!("{}/api/v1", t.base);
-    let on_whatsapp = post(format!("{base}/customers"), &token, json!({"name": "Lakshmi", "phone": "9876543210", "preferred_language": "hindi"})).await;
-    let job = post(format!("{base}/invoices"), &token, json!({"customer_id": on_whatsapp["id"], "lines": line()})).await;
+    let on_whatsapp = post(
+        format!("{base}/customers"),
+        &token,
+        json!({"name": "Lakshmi", "phone": "9876543210", "preferred_language": "hindi"}),
+    )
+    .await;
+    let job = post(
+        format!("{base}/invoices"),
+        &token,
+        json!({"customer_id": on_whatsapp["id"], "lines": line()}),
+    )
+    .await;
     assert_eq!(job["result"]["channel"], "whatsapp", "{job}");
     let requests = seen.lock().unwrap().clone();
-    let caption = requests[0].2["document"]["caption"].as_str().unwrap().to_string();
-    assert!(caption.starts_with("Sharma Kirana - बिल ") && caption.ends_with("₹120.00"), "{caption}");
+    let caption = requests[0].2["document"]["caption"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        caption.starts_with("Sharma Kirana - बिल ") && caption.ends_with("₹120.00"),
+        "{caption}"
+    );
 
     for (language, subject, greeting) in [
         ("english", "Invoice ", "Hello Sunita,"),
@@ -124,10 +145,18 @@ async fn invoice_messages_are_in_the_customers_language() {
     ] {
         let email = unique_email(language);
         let buyer = post(format!("{base}/customers"), &token, json!({"name": "Sunita", "email": email, "preferred_channel": "email", "preferred_language": language})).await;
-        let job = post(format!("{base}/invoices"), &token, json!({"customer_id": buyer["id"], "lines": line()})).await;
+        let job = post(
+            format!("{base}/invoices"),
+            &token,
+            json!({"customer_id": buyer["id"], "lines": line()}),
+        )
+        .await;
         assert_eq!(job["result"]["channel"], "email", "{job}");
         let mail = readable(&login_code_for_subject(&email, "").await);
-        assert!(mail.contains(&format!("Subject: {subject}")), "{language}: {mail}");
+        assert!(
+            mail.contains(&format!("Subject: {subject}")),
+            "{language}: {mail}"
+        );
         assert!(mail.contains(greeting), "{language}: {mail}");
         assert!(mail.contains("₹120.00"), "{language}: {mail}");
     }
@@ -147,17 +176,38 @@ async fn the_reminder_template_goes_in_the_customers_language_code() {
     let token = shop(&t, &env).await;
     let base = format!("{}/api/v1", t.base);
     // Numbers ending 0000: the fake refuses free text (window closed), so templates go.
-    let customers = [("hindi", "9876510000"), ("english", "9876520000"), ("hinglish", "9876530000")];
+    let customers = [
+        ("hindi", "9876510000"),
+        ("english", "9876520000"),
+        ("hinglish", "9876530000"),
+    ];
     for (language, phone) in customers {
-        let c = post(format!("{base}/customers"), &token, json!({"name": "Ramesh", "phone": phone, "preferred_language": language})).await;
-        post(format!("{base}/ledger/credits"), &token, json!({"customer_id": c["id"], "amount_paise": 50000})).await;
-        post(format!("{base}/reminders"), &token, json!({"customer_id": c["id"], "when": "10 minute baad"})).await;
+        let c = post(
+            format!("{base}/customers"),
+            &token,
+            json!({"name": "Ramesh", "phone": phone, "preferred_language": language}),
+        )
+        .await;
+        post(
+            format!("{base}/ledger/credits"),
+            &token,
+            json!({"customer_id": c["id"], "amount_paise": 50000}),
+        )
+        .await;
+        post(
+            format!("{base}/reminders"),
+            &token,
+            json!({"customer_id": c["id"], "when": "10 minute baad"}),
+        )
+        .await;
     }
     sqlx::query("update reminders set next_run_at = now() - interval '1 second'")
         .execute(&t.app.pool)
         .await
         .unwrap();
-    let swept = upkeep::sweep_reminders(&t.app.runtime, &t.app.settings).await.unwrap();
+    let swept = upkeep::sweep_reminders(&t.app.runtime, &t.app.settings)
+        .await
+        .unwrap();
     assert_eq!(swept, 3);
     let jobs: Vec<Uuid> = sqlx::query_scalar("select id from jobs where workflow = 'reminder'")
         .fetch_all(&t.app.pool)
@@ -169,14 +219,29 @@ async fn the_reminder_template_goes_in_the_customers_language_code() {
         assert_eq!(events.last().unwrap()["kind"], "succeeded", "{events:?}");
     }
     let requests = seen.lock().unwrap().clone();
-    for (language, code, text) in [("hindi", "hi", "नमस्ते"), ("english", "en_US", "Hello"), ("hinglish", "en", "Namaste")] {
+    for (language, code, text) in [
+        ("hindi", "hi", "नमस्ते"),
+        ("english", "en_US", "Hello"),
+        ("hinglish", "en", "Namaste"),
+    ] {
         let phone = customers.iter().find(|(l, _)| *l == language).unwrap().1;
-        let to_them: Vec<&Value> = requests.iter().map(|r| &r.2).filter(|b| b["to"] == format!("+91{phone}")).collect();
-        assert_eq!(to_them.len(), 2, "{language}: text refused, then the template: {to_them:?}");
+        let to_them: Vec<&Value> = requests
+            .iter()
+            .map(|r| &r.2)
+            .filter(|b| b["to"] == format!("+91{phone}"))
+            .collect();
+        assert_eq!(
+            to_them.len(),
+            2,
+            "{language}: text refused, then the template: {to_them:?}"
+        );
         let body = to_them[0]["text"]["body"].as_str().unwrap();
         assert!(body.starts_with(text), "{language}: {body}");
         assert_eq!(to_them[1]["type"], "template");
-        assert_eq!(to_them[1]["template"]["language"]["code"], code, "{language}");
+        assert_eq!(
+            to_them[1]["template"]["language"]["code"], code,
+            "{language}"
+        );
     }
     t.stop().await;
 }

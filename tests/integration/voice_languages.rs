@@ -103,13 +103,22 @@ async fn a_customers_language_is_set_by_voice_and_answered_in_the_sessions_langu
     assert_eq!(result["intent"], "set_customer_language", "{result}");
     assert_eq!(result["status"], "done", "{result}");
     let (text, lang) = reply(&events);
-    assert!(text.contains("Ramesh Kumar ko ab bill aur reminder Hindi mein"), "{text}");
-    assert_eq!(lang, "hinglish", "the session's language is not the customer's");
+    assert!(
+        text.contains("Ramesh Kumar ko ab bill aur reminder Hindi mein"),
+        "{text}"
+    );
+    assert_eq!(
+        lang, "hinglish",
+        "the session's language is not the customer's"
+    );
     assert_eq!(preferred_language(&t, ramesh).await, "hindi");
 
     say(&mut ws, "cl", "English mein bolo").await;
     let (text, _) = reply(&say(&mut ws, "cl", "send Ramesh's messages in English").await);
-    assert!(text.contains("will get bills and reminders in English"), "{text}");
+    assert!(
+        text.contains("will get bills and reminders in English"),
+        "{text}"
+    );
     assert_eq!(preferred_language(&t, ramesh).await, "english");
 
     say(&mut ws, "cl", "Hindi mein bolo").await;

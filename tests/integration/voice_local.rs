@@ -43,7 +43,11 @@ async fn whisper(req: &Request, body: Body, local: Data<&Local>) -> Response {
     if req.headers().contains_key("authorization") {
         return refuse(&local, "whisper: no key is configured, so no Authorization");
     }
-    let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct.starts_with("multipart/form-data; boundary=") {
         return refuse(&local, "whisper: multipart/form-data expected");
     }
@@ -68,7 +72,10 @@ async fn chat(req: &Request, body: Json<Value>, local: Data<&Local>) -> Response
         || schema["type"] != "json_schema"
         || schema["json_schema"]["strict"] != true
     {
-        return refuse(&local, &format!("chat: model, messages and a strict schema expected: {b}"));
+        return refuse(
+            &local,
+            &format!("chat: model, messages and a strict schema expected: {b}"),
+        );
     }
     local.chat_bodies.lock().unwrap().push(b);
     // An answer the rules could not give for these words (they name no amount).
@@ -86,10 +93,14 @@ async fn chat(req: &Request, body: Json<Value>, local: Data<&Local>) -> Response
 async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_keys() {
     let local = Local::default();
     let whisper_base = serve_locally(
-        Route::new().at("/v1/audio/transcriptions", poem::post(whisper)).data(local.clone()),
+        Route::new()
+            .at("/v1/audio/transcriptions", poem::post(whisper))
+            .data(local.clone()),
     );
     let chat_base = serve_locally(
-        Route::new().at("/v1/chat/completions", poem::post(chat)).data(local.clone()),
+        Route::new()
+            .at("/v1/chat/completions", poem::post(chat))
+            .data(local.clone()),
     );
     let env = TestEnv::new()
         .await
@@ -129,8 +140,16 @@ async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_key
     // The chat server was asked about what Whisper heard.
     let asked = local.chat_bodies.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
-    assert!(asked[0]["messages"][1]["content"].as_str().unwrap().contains(SAID));
+    assert!(
+        asked[0]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains(SAID)
+    );
     // ₹700 as the model read it, not as the rules would.
-    assert_eq!(ledger_rows(&t, ramesh).await, vec![("credit".to_string(), 70_000)]);
+    assert_eq!(
+        ledger_rows(&t, ramesh).await,
+        vec![("credit".to_string(), 70_000)]
+    );
     t.stop().await;
 }
