@@ -1,6 +1,6 @@
-//! What a customer reads with an invoice, in the language they prefer
-//! (`customers.preferred_language`: `hinglish`, `english` or `hindi`), and which
-//! translation of an approved WhatsApp template they are sent.
+//! What a customer reads with an invoice or in a reminder email's subject, in the
+//! language they prefer (`customers.preferred_language`: `hinglish`, `english` or
+//! `hindi`), and which translation of an approved WhatsApp template they are sent.
 //!
 //! Amounts come in already formatted ("₹1,232.00"); names stay as the shop typed them.
 //! Anything other than `english` or `hindi` is Hinglish, the default a customer starts with.
@@ -53,6 +53,15 @@ pub fn invoice_message(language: &str, f: &InvoiceFacts<'_>) -> InvoiceMessage {
                 "Namaste {buyer} ji,\n\n{seller} ka bill {number}, total {total}, saath mein bheja hai.\n\nDhanyavaad!\n"
             ),
         },
+    }
+}
+
+/// The subject of a reminder sent by email (its text is the reminder workflow's).
+pub fn reminder_subject(language: &str, shop: &str) -> String {
+    match language {
+        "english" => format!("Payment reminder from {shop}"),
+        "hindi" => format!("{shop} की ओर से भुगतान का रिमाइंडर"),
+        _ => format!("Payment reminder - {shop}"),
     }
 }
 
@@ -109,6 +118,22 @@ mod tests {
         );
         // An unexpected value is the default language, never an empty message.
         assert_eq!(invoice_message("marathi", &FACTS), hinglish);
+    }
+
+    #[test]
+    fn reminder_subjects_are_in_the_customers_language() {
+        assert_eq!(
+            reminder_subject("english", "Sharma Kirana"),
+            "Payment reminder from Sharma Kirana"
+        );
+        assert_eq!(
+            reminder_subject("hindi", "Sharma Kirana"),
+            "Sharma Kirana की ओर से भुगतान का रिमाइंडर"
+        );
+        assert_eq!(
+            reminder_subject("hinglish", "Sharma Kirana"),
+            "Payment reminder - Sharma Kirana"
+        );
     }
 
     #[test]

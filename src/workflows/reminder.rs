@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::registry::{StepContext, StepError, StepFuture, WorkflowCode};
 use crate::{
-    domain::{gst::format_inr, reminders},
+    domain::{customer_messages, gst::format_inr, reminders},
     integrations::whatsapp_send::SendError,
 };
 
@@ -138,7 +138,7 @@ fn send(ctx: StepContext) -> StepFuture {
                 "no way to reach the customer: {why}; no email address"
             )));
         };
-        let subject = format!("Payment reminder from {}", c.business_name);
+        let subject = customer_messages::reminder_subject(&c.language, &c.business_name);
         match ctx.deps.mailer.send(email, &subject, c.text.clone()).await {
             Ok(()) => Ok(json!({"channel": "email", "whatsapp_error": whatsapp_failure})),
             Err(crate::integrations::email::MailError::Smtp(e)) => {

@@ -49,18 +49,28 @@ fn readable(raw: &str) -> String {
     out
 }
 
-/// `=?utf-8?b?…?=` words in headers, decoded in place.
+/// `=?utf-8?b?…?=` words in headers, decoded in place; the folding whitespace between
+/// adjacent encoded words is not part of the text (RFC 2047 §6.2).
 fn decode_words(head: &str) -> String {
+    const OPEN: &str = "=?utf-8?b?";
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut out = String::new();
     let mut rest = head;
-    while let Some(start) = rest.to_ascii_lowercase().find("=?utf-8?b?") {
+    while let Some(start) = rest.to_ascii_lowercase().find(OPEN) {
         out.push_str(&rest[..start]);
-        let after = &rest[start + 10..];
-        let end = after.find("?=").unwrap_or(after.len());
-        let bytes = b64.decode(&after[..end]).unwrap_or_default();
+        let mut bytes = Vec::new();
+        rest = &rest[start..];
+        while rest.to_ascii_lowercase().starts_with(OPEN) {
+            let after = &rest[OPEN.len()..];
+            let end = after.find("?=").unwrap_or(after.len());
+            bytes.extend(b64.decode(&after[..end]).unwrap_or_default());
+            rest = after.get(end + 2..).unwrap_or("");
+            let next = rest.trim_start();
+            if next.to_ascii_lowercase().starts_with(OPEN) {
+                rest = next;
+            }
+        }
         out.push_str(&String::from_utf8_lossy(&bytes));
-        rest = after.get(end + 2..).unwrap_or("");
     }
     out.push_str(rest);
     out
@@ -164,7 +174,7 @@ async fn invoice_messages_are_in_the_customers_language() {
 }
 
 #[tokio::test]
-async fn the_reminder_template_goes_in_the_customers_language_code() {
+async fn reminders_go_in_the_customers_language_and_template_language_code() {
     let (graph_url, seen) = fake_graph().await;
     let env = TestEnv::new()
         .await
@@ -201,6 +211,21 @@ async fn the_reminder_template_goes_in_the_customers_language_code() {
         )
         .await;
     }
+    // And one by email, in Hindi.
+    let email = unique_email("hindi-reminder");
+    let by_mail = post(format!("{base}/customers"), &token, json!({"name": "Sunita", "email": email, "preferred_channel": "email", "preferred_language": "hindi"})).await;
+    post(
+        format!("{base}/ledger/credits"),
+        &token,
+        json!({"customer_id": by_mail["id"], "amount_paise": 50000}),
+    )
+    .await;
+    post(
+        format!("{base}/reminders"),
+        &token,
+        json!({"customer_id": by_mail["id"], "when": "10 minute baad"}),
+    )
+    .await;
     sqlx::query("update reminders set next_run_at = now() - interval '1 second'")
         .execute(&t.app.pool)
         .await
@@ -208,7 +233,7 @@ async fn the_reminder_template_goes_in_the_customers_language_code() {
     let swept = upkeep::sweep_reminders(&t.app.runtime, &t.app.settings)
         .await
         .unwrap();
-    assert_eq!(swept, 3);
+    assert_eq!(swept, 4);
     let jobs: Vec<Uuid> = sqlx::query_scalar("select id from jobs where workflow = 'reminder'")
         .fetch_all(&t.app.pool)
         .await
@@ -243,5 +268,11 @@ async fn the_reminder_template_goes_in_the_customers_language_code() {
             "{language}"
         );
     }
+    let mail = readable(&login_code_for_subject(&email, "").await);
+    assert!(
+        mail.contains("Subject: Sharma Kirana की ओर से भुगतान का रिमाइंडर"),
+        "{mail}"
+    );
+    assert!(mail.contains("नमस्ते Sunita जी"), "{mail}");
     t.stop().await;
 }
