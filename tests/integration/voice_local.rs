@@ -89,9 +89,9 @@ async fn chat(req: &Request, body: Json<Value>, local: Data<&Local>) -> Response
     .into_response()
 }
 
-#[tokio::test]
-async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_keys() {
-    let local = Local::default();
+/// The two local servers, and settings that send speech to one and intents to the
+/// other, OpenAI's own URL closed and no key anywhere.
+async fn offline_env(local: &Local) -> TestEnv {
     let whisper_base = serve_locally(
         Route::new()
             .at("/v1/audio/transcriptions", poem::post(whisper))
@@ -102,7 +102,7 @@ async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_key
             .at("/v1/chat/completions", poem::post(chat))
             .data(local.clone()),
     );
-    let env = TestEnv::new()
+    TestEnv::new()
         .await
         .with("EXECORA_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
         .with("EXECORA_STT_PROVIDER", "openai")
@@ -112,26 +112,35 @@ async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_key
         .with("EXECORA_LLM_BASE_URL", &format!("{chat_base}/v1"))
         .with("EXECORA_LLM_MODEL", CHAT_MODEL)
         .with("EXECORA_TTS_PROVIDER", "none")
-        .with("EXECORA_PROVIDER_MAX_RETRIES", "0");
-    let t = TestApp::start(&env, true, true).await;
-    let (_, _, ramesh, token) = shop(&t, &env).await;
+        .with("EXECORA_PROVIDER_MAX_RETRIES", "0")
+}
+
+/// Posts a WAV recording as an utterance and waits for the job.
+async fn post_recording(t: &TestApp, token: &str) -> Value {
+    let audio = reqwest::multipart::Part::bytes(b"RIFF....WAVEfake".to_vec()).file_name("a.wav");
     let form = reqwest::multipart::Form::new()
         .text("session_id", "offline-1")
         .text("format", "wav")
-        .part(
-            "audio",
-            reqwest::multipart::Part::bytes(b"RIFF....WAVEfake".to_vec()).file_name("a.wav"),
-        );
+        .part("audio", audio);
     let resp = client()
         .post(format!("{}/api/v1/voice/utterances", t.base))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .header("Prefer", "wait=20")
         .multipart(form)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let job: Value = resp.json().await.unwrap();
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_keys() {
+    let local = Local::default();
+    let env = offline_env(&local).await;
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, ramesh, token) = shop(&t, &env).await;
+    let job = post_recording(&t, &token).await;
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["result"]["intent"], "add_credit", "{job}");
     let violations = local.violations.lock().unwrap().clone();
@@ -140,16 +149,10 @@ async fn a_recording_is_understood_by_local_whisper_and_chat_servers_without_key
     // The chat server was asked about what Whisper heard.
     let asked = local.chat_bodies.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
-    assert!(
-        asked[0]["messages"][1]["content"]
-            .as_str()
-            .unwrap()
-            .contains(SAID)
-    );
-    // ₹700 as the model read it, not as the rules would.
-    assert_eq!(
-        ledger_rows(&t, ramesh).await,
-        vec![("credit".to_string(), 70_000)]
-    );
+    let user = asked[0]["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains(SAID), "{user}");
+    // ₹700 as the model read it: the rules find no amount in these words.
+    let rows = ledger_rows(&t, ramesh).await;
+    assert_eq!(rows, vec![("credit".to_string(), 70_000)]);
     t.stop().await;
 }
