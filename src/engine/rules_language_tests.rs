@@ -17,6 +17,10 @@ const CASES: &[(&str, K, &[super::tests::E])] = &[
     ("उसको हिंदी में बिल भेजना", K::SetCustomerLanguage, &[Active, Lang(L::Hindi)]),
     ("महेश जी की भाषा हिन्दी कर दो", K::SetCustomerLanguage, &[Cust("Mahesh"), Lang(L::Hindi)]),
     ("his messages should go in english", K::SetCustomerLanguage, &[Active, Lang(L::English)]),
+    // A reminder at a time, said with a language, is still a reminder.
+    ("Ramesh ko kal 10 baje Hindi mein reminder bhejo", K::CreateReminder, &[Cust("Ramesh"), When("kal 10 baje")]),
+    ("Sunita ko har roz English mein reminder bhejna", K::CreateReminder, &[Cust("Sunita")]),
+    ("Ramesh ko har message Hindi mein bhejna", K::SetCustomerLanguage, &[Cust("Ramesh"), Lang(L::Hindi)]),
     // The assistant's own language: no customer in it.
     ("ab hindi mein bolo", K::SwitchLanguage, &[Lang(L::Hindi)]),
     ("please talk in english", K::SwitchLanguage, &[Lang(L::English)]),

@@ -55,7 +55,16 @@ fn records(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     use IntentKind as K;
     let any = |w: &[&str]| has_any(t, w);
     if super::preference::for_customer(t, f.who, f.named) {
-        return Some(K::SetCustomerLanguage);
+        // "Ramesh ko kal 10 baje Hindi mein reminder bhejo" asks for a reminder.
+        let later = t
+            .iter()
+            .any(|w| is_time_word(&w.text) && !matches!(w.text.as_str(), "har" | "every"));
+        let reminder = later && (any(REMINDER) || messages_later(t));
+        return Some(if reminder {
+            K::CreateReminder
+        } else {
+            K::SetCustomerLanguage
+        });
     }
     if language(t).is_some() || other_language(t) {
         return Some(K::SwitchLanguage);
