@@ -35,7 +35,9 @@ struct Composed {
     email: Option<String>,
     phone_number_id: Option<String>,
     prefer_email: bool,
-    /// The customer's `preferred_language`, for the template's translation.
+    /// The customer's `preferred_language`, for the template's translation and the email
+    /// subject. Defaulted so a job composed before the field existed (a retried `send`)
+    /// still reads, as Hinglish.
     #[serde(default)]
     language: String,
 }
