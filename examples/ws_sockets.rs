@@ -89,7 +89,10 @@ async fn main() {
         .env("EXECORA_LISTEN", &listen)
         .env("EXECORA_DATA_DIR", &data_dir)
         // Every session is the one bench user's: lift the per-user cap (8 by default).
-        .env("EXECORA_WS_MAX_SOCKETS_PER_USER", (sessions + 1).to_string())
+        .env(
+            "EXECORA_WS_MAX_SOCKETS_PER_USER",
+            (sessions + 1).to_string(),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

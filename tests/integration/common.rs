@@ -15,7 +15,7 @@ use poem::{
     web::{Data, Json, Path},
 };
 
-use execora::{app::App, auth::Role, config::Settings, db, domain::businesses};
+use execora::{app::App, auth::Role, config::Settings, domain::businesses};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
@@ -73,19 +73,19 @@ impl Drop for TestEnv {
 impl TestEnv {
     /// A fresh, empty (unmigrated) database.
     pub async fn empty() -> Self {
-        Self::empty_on(None, None).await
+        Self::create_on(None, None, false).await
     }
 
     /// A fresh, migrated database, on the given PostgreSQL (a URL of an existing
     /// database) and Redis instead of the shared test ones when given (for tests that
     /// kill them: `private_services`).
     pub async fn on(admin: Option<String>, redis: Option<String>) -> Self {
-        let env = Self::empty_on(admin, redis).await;
-        db::migrate(&env.db_url).await.unwrap();
-        env
+        Self::create_on(admin, redis, true).await
     }
 
-    async fn empty_on(admin: Option<String>, redis: Option<String>) -> Self {
+    /// A database made empty or migrated (a copy of the migrated template, see
+    /// `template_db`), on the given PostgreSQL and Redis or the shared test ones.
+    async fn create_on(admin: Option<String>, redis: Option<String>, migrated: bool) -> Self {
         let admin = admin.unwrap_or_else(|| {
             std::env::var("EXECORA_TEST_DATABASE_URL")
                 .expect("run the tests with `make test` (EXECORA_TEST_DATABASE_URL unset)")
@@ -96,12 +96,7 @@ impl TestEnv {
         });
         let id = Uuid::new_v4().simple().to_string();
         let name = format!("t_{id}");
-        let mut conn = PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
+        super::template_db::create(&admin, &name, migrated).await;
         let base = admin.rsplit_once('/').unwrap().0;
         let db_url = format!("{base}/{name}");
         let data_dir = std::env::temp_dir().join(format!("execora-test-{id}"));
@@ -141,9 +136,7 @@ impl TestEnv {
 
     /// A fresh, migrated database.
     pub async fn new() -> Self {
-        let env = Self::empty().await;
-        db::migrate(&env.db_url).await.unwrap();
-        env
+        Self::create_on(None, None, true).await
     }
 
     pub fn settings(&self) -> Settings {

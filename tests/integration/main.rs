@@ -38,6 +38,7 @@ mod security_tokens;
 mod security_ws;
 mod shop;
 mod shutdown;
+mod template_db;
 mod tracing_e2e;
 mod voice;
 mod voice_dialogue;
