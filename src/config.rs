@@ -15,7 +15,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use self::layers::{env_value, insert_dotted, merge, typed_value};
+use self::layers::{env_value, insert_dotted, merge, refuse_unknown_keys, typed_value};
 
 mod layers;
 mod otel;
@@ -253,6 +253,8 @@ impl Settings {
             let file: toml::Table = text
                 .parse()
                 .map_err(|e| ConfigError(format!("execora.toml is not valid TOML: {e}")))?;
+            let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+            refuse_unknown_keys(&file, &known)?;
             merge(&mut table, file);
         }
         for setting in SETTINGS {

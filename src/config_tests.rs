@@ -26,6 +26,18 @@ fn environment_overrides_file_which_overrides_defaults() {
 }
 
 #[test]
+fn an_unknown_file_key_is_refused_by_name() {
+    let file = "[jobs]\nbatchsize = 4\n";
+    let err = Settings::from_sources(Some(file), env(BASE)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration: execora.toml: unknown setting `jobs.batchsize` (docs/configuration.md lists them)"
+    );
+    let top = Settings::from_sources(Some("lissen = \"x\"\n"), env(BASE)).unwrap_err();
+    assert!(top.to_string().contains("`lissen`"), "{top}");
+}
+
+#[test]
 fn missing_database_url_names_it() {
     let err = Settings::from_sources(None, env(&[("REDIS_URL", "redis://y")])).unwrap_err();
     assert!(err.to_string().contains("DATABASE_URL"), "{err}");

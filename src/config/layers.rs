@@ -89,3 +89,31 @@ pub(super) fn merge(base: &mut toml::Table, overlay: toml::Table) {
         }
     }
 }
+
+/// Refuses a config file key no setting has (a misspelt `batchsize` would otherwise be
+/// dropped without a word while its default stays in force), naming the first one.
+pub(super) fn refuse_unknown_keys(file: &toml::Table, known: &[&str]) -> Result<(), ConfigError> {
+    let mut keys = Vec::new();
+    leaf_keys(file, "", &mut keys);
+    match keys.into_iter().find(|key| !known.contains(&key.as_str())) {
+        Some(key) => Err(ConfigError(format!(
+            "execora.toml: unknown setting `{key}` (docs/configuration.md lists them)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The dotted keys of a table's values that are not tables themselves.
+fn leaf_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (name, value) in table {
+        let key = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            toml::Value::Table(inner) => leaf_keys(inner, &key, out),
+            _ => out.push(key),
+        }
+    }
+}
