@@ -324,6 +324,20 @@ async function login(ev) {
   }
 }
 
+// Sign-up creates the business and its owner and answers with the owner's tokens.
+async function signUp(ev) {
+  ev.preventDefault();
+  const body = Object.fromEntries(new FormData(ev.target));
+  $("#signup-error").textContent = "";
+  try {
+    keepTokens((await api("POST", "/api/v1/businesses", body)).tokens);
+    ev.target.reset();
+    await start();
+  } catch (e) {
+    $("#signup-error").textContent = e.code === "email_taken" ? "That email is already registered; log in instead." : e.message;
+  }
+}
+
 async function start() {
   try {
     await loadQueues(); // owners and managers only: a staff token gets 403 here
@@ -332,7 +346,7 @@ async function start() {
     if (e.status === 401) return logout("Please log in.");
     return notice(e.message);
   }
-  $("#login").hidden = true;
+  $("#login").hidden = $("#signup").hidden = true;
   $("#app").hidden = false;
   $("#logout").hidden = false;
   notice("");
@@ -356,12 +370,13 @@ function logout(message) {
   $("#app").hidden = true;
   $("#detail").hidden = true;
   $("#logout").hidden = true;
-  $("#login").hidden = false;
+  $("#login").hidden = $("#signup").hidden = false;
   notice(message || "");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   $("#login").addEventListener("submit", login);
+  $("#signup").addEventListener("submit", signUp);
   $("#logout").addEventListener("click", () => logout());
   $("#filters").addEventListener("change", () => loadJobs().catch((e) => notice(e.message)));
   $("#detail-close").addEventListener("click", () => {

@@ -8,6 +8,7 @@ pub mod businesses;
 pub mod conversations;
 pub mod customer_search;
 pub mod customers;
+pub mod demo;
 pub mod gst;
 pub mod gstin;
 pub mod hindi_words;

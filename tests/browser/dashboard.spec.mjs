@@ -3,7 +3,8 @@
 // An owner signs up through the API and logs in through the page; a job enqueued
 // through the API appears live (the jobs list reloads only on WebSocket events); a
 // dead probe job is retried with the dead-letter table's button and runs again; a
-// typed utterance streams its voice events; a staff token is turned away. No page error or CSP violation may occur.
+// typed utterance streams its voice events; a staff token is turned away; a business
+// signs up through the page's form. No page error or CSP violation may occur.
 // The final page is saved as target/artifacts/dashboard.png.
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -115,6 +116,15 @@ try {
   await other.reload();
   await other.waitForSelector("#notice >> text=for owners and managers");
   assert.ok(await other.isVisible("#login") && !(await other.isVisible("#app")));
+
+  step("a new business signs up on the page and lands on its dashboard");
+  await other.fill("#signup [name=business_name]", "Page Kirana");
+  await other.fill("#signup [name=owner_name]", "Ravi Page");
+  await other.fill("#signup [name=owner_email]", `page-${Date.now()}@browser.example`);
+  await other.fill("#signup [name=password]", password);
+  await other.click("#signup button[type=submit]");
+  await other.waitForSelector("#app:not([hidden])");
+  assert.ok(!(await other.isVisible("#signup")));
   assert.deepEqual(problems, [], problems.join("\n"));
   console.error("dashboard: ok");
 } finally {

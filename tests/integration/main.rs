@@ -12,6 +12,7 @@ mod common;
 mod dashboard;
 mod dependency_faults;
 mod events;
+mod first_run;
 mod http;
 mod invoice_unicode;
 mod invoices;
