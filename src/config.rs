@@ -30,8 +30,8 @@ pub use providers::{
 };
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
-    LogSettings, ReminderSettings, SentrySettings, SmtpSettings, StorageSettings, VoiceSettings, WhatsAppSettings,
-    WsSettings,
+    LogSettings, ReminderSettings, SentrySettings, SmtpSettings, StorageSettings, VoiceSettings,
+    WhatsAppSettings, WsSettings,
 };
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.

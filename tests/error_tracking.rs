@@ -75,7 +75,9 @@ async fn a_5xx_a_dead_job_and_a_panic_each_reach_sentry_once_without_personal_da
     let settings = settings(&dsn);
     let (dispatch, _telemetry) = telemetry::build(&settings, std::io::sink).unwrap();
     tracing::dispatcher::set_global_default(dispatch).unwrap();
-    let tracking = error_tracking::init(&settings).unwrap().expect("a DSN turns it on");
+    let tracking = error_tracking::init(&settings)
+        .unwrap()
+        .expect("a DSN turns it on");
     let metrics = Metrics::new().unwrap();
     let (tenant, job) = (Uuid::now_v7(), Uuid::now_v7());
 
@@ -109,7 +111,9 @@ async fn a_5xx_a_dead_job_and_a_panic_each_reach_sentry_once_without_personal_da
     // Ordinary error lines are logs, not reports.
     tracing::error!("a worker crashed");
 
-    tokio::task::spawn_blocking(move || tracking.close()).await.unwrap();
+    tokio::task::spawn_blocking(move || tracking.close())
+        .await
+        .unwrap();
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3, "one report each");
     let events: Vec<Value> = seen

@@ -14,6 +14,7 @@ const state = {
   ws: null,
   detailId: null, // the job shown in the detail panel
   detailLast: 0, // the last event id shown for it
+  detailEvents: [], // its events so far, for the timeline (ops.js)
   voiceJobs: new Set(),
   voiceSession: "dash-" + Math.random().toString(36).slice(2, 10),
   timers: [],
@@ -149,19 +150,15 @@ function jobRow(j, extra) {
   return tr;
 }
 
-async function loadDead() {
-  const [dead, failed] = await Promise.all(["dead", "failed"].map((s) => api("GET", `/api/v1/jobs?state=${s}&limit=50`)));
-  const items = [...dead.items, ...failed.items].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
-  $("#dead tbody").replaceChildren(...items.map((j) => jobRow(j, j.errors.at(-1)?.error)));
-}
-
 async function showJob(id) {
   if (state.detailId && state.detailId !== id) send({ type: "unsubscribe", job_id: state.detailId });
   const fresh = state.detailId !== id;
   state.detailId = id;
   if (fresh) {
     state.detailLast = 0;
+    state.detailEvents = [];
     $("#detail-events").replaceChildren();
+    drawTimeline();
   }
   $("#detail").hidden = false;
   $("#detail-id").textContent = id;
@@ -252,7 +249,9 @@ function onMessage(msg) {
     // dropped here and arrives again, in order, from the replay.
     if (msg.job_id === state.detailId && msg.id === state.detailLast + 1) {
       state.detailLast = msg.id;
+      state.detailEvents.push(msg);
       $("#detail-events").append(eventItem(msg));
+      drawTimeline();
     }
     if (state.voiceJobs.has(msg.job_id)) $("#voice-events").append(eventItem(msg));
     scheduleRefresh();
@@ -351,8 +350,8 @@ async function start() {
   $("#logout").hidden = false;
   notice("");
   connect();
-  await Promise.all([loadJobs(), loadDead()]).catch((e) => notice(e.message));
-  state.timers.push(setInterval(() => loadQueues().catch((e) => notice(e.message)), 5000));
+  await Promise.all([loadJobs(), loadDead(), loadHistory()]).catch((e) => notice(e.message));
+  state.timers.push(setInterval(() => Promise.all([loadQueues(), loadHistory()]).catch((e) => notice(e.message)), 5000));
 }
 
 function logout(message) {
@@ -377,6 +376,7 @@ function logout(message) {
 document.addEventListener("DOMContentLoaded", () => {
   $("#login").addEventListener("submit", login);
   $("#signup").addEventListener("submit", signUp);
+  startOps();
   $("#logout").addEventListener("click", () => logout());
   $("#filters").addEventListener("change", () => loadJobs().catch((e) => notice(e.message)));
   $("#detail-close").addEventListener("click", () => {

@@ -14,9 +14,7 @@ use rand::{Rng, distributions::Alphanumeric};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{
-    businesses, customers, invoices, phone::PhoneNumber, products, reminders, schedule,
-};
+use super::{businesses, customers, invoices, phone::PhoneNumber, products, reminders, schedule};
 use crate::auth::passwords;
 
 /// The demo owner's login email (a reserved `.local` domain: mail to it goes nowhere).
@@ -40,10 +38,14 @@ pub async fn ensure(
     data_dir: &Path,
     min_interval_minutes: u32,
 ) -> anyhow::Result<DemoShop> {
-    let (tenant, owner) =
-        businesses::ensure_demo(pool, "Demo Kirana Store", OWNER_EMAIL, Some("demo-phone-number-id"))
-            .await
-            .context("cannot create the demo business")?;
+    let (tenant, owner) = businesses::ensure_demo(
+        pool,
+        "Demo Kirana Store",
+        OWNER_EMAIL,
+        Some("demo-phone-number-id"),
+    )
+    .await
+    .context("cannot create the demo business")?;
     let password = password_in(data_dir)?;
     set_password_unless_current(pool, owner, &password).await?;
     let empty: bool =
@@ -171,7 +173,10 @@ async fn seed(
         lines,
     };
     invoices::issue(pool, tenant, Uuid::now_v7(), &request).await?;
-    let daily = schedule::Schedule::Daily { hour: 10, minute: 0 };
+    let daily = schedule::Schedule::Daily {
+        hour: 10,
+        minute: 0,
+    };
     let tz = businesses::time_zone(pool, tenant).await?;
     let reminder = reminders::NewReminder {
         customer: sunita.id,

@@ -46,7 +46,9 @@ pub fn init(settings: &Settings) -> anyhow::Result<Option<ErrorTracking>> {
     if dsn.is_empty() {
         return Ok(None);
     }
-    let dsn: sentry::types::Dsn = dsn.parse().context("EXECORA_SENTRY_DSN is not a valid DSN")?;
+    let dsn: sentry::types::Dsn = dsn
+        .parse()
+        .context("EXECORA_SENTRY_DSN is not a valid DSN")?;
     let environment = match settings.sentry.environment.trim() {
         "" if settings.production() => "production".to_string(),
         "" => "development".to_string(),

@@ -7,7 +7,11 @@ use crate::common::{TestApp, TestEnv, client};
 
 async fn demo_tenant(env: &TestEnv) -> String {
     let out = env.command(&["demo-tenant"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -32,10 +36,14 @@ async fn count(t: &TestApp, token: &str, path: &str) -> usize {
 async fn demo_owner_logs_in_with_the_kept_password_and_the_shop_is_seeded() {
     let env = TestEnv::new().await;
     let first = demo_tenant(&env).await;
-    let password_file = std::path::Path::new(&env.vars["EXECORA_DATA_DIR"]).join("demo-owner-password");
+    let password_file =
+        std::path::Path::new(&env.vars["EXECORA_DATA_DIR"]).join("demo-owner-password");
     let password = std::fs::read_to_string(&password_file).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&password_file).unwrap().permissions().mode();
+    let mode = std::fs::metadata(&password_file)
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o077, 0, "the password file is private");
     // A second run finds the same owner and password, and seeds nothing twice.
     assert_eq!(demo_tenant(&env).await, first);

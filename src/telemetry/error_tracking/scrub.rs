@@ -106,7 +106,9 @@ fn mask_digits(word: &str, out: &mut String) {
     };
     for c in word.chars() {
         // A run goes on through the separators phone numbers are written with.
-        if c.is_ascii_digit() || (!run.is_empty() && "+- ".contains(c)) || (run.is_empty() && c == '+')
+        if c.is_ascii_digit()
+            || (!run.is_empty() && "+- ".contains(c))
+            || (run.is_empty() && c == '+')
         {
             run.push(c);
         } else {
@@ -152,9 +154,15 @@ mod tests {
         event.message = Some("job dead: attempts exhausted".into());
         let out = super::event(event).unwrap();
         let tags: Vec<_> = out.tags.keys().map(String::as_str).collect();
-        assert_eq!(tags, ["error.kind", "step", "tenant_id", "trace_id", "workflow"]);
+        assert_eq!(
+            tags,
+            ["error.kind", "step", "tenant_id", "trace_id", "workflow"]
+        );
         assert!(out.contexts.is_empty());
         let json = serde_json::to_string(&out).unwrap();
-        assert!(!json.contains("98123") && !json.contains("customers"), "{json}");
+        assert!(
+            !json.contains("98123") && !json.contains("customers"),
+            "{json}"
+        );
     }
 }

@@ -14,10 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sentry::{
-    Envelope, Transport, TransportFactory, TransportOptions,
-    types::Dsn,
-};
+use sentry::{Envelope, Transport, TransportFactory, TransportOptions, types::Dsn};
 use tokio::sync::mpsc;
 
 /// Reports waiting to be posted; a burst beyond this is dropped.
@@ -128,7 +125,10 @@ impl Poster {
         // Not an error event of its own: that would report the tracker's outage to itself.
         match sent {
             Ok(resp) if resp.status().is_success() => {}
-            Ok(resp) => tracing::warn!(status = resp.status().as_u16(), "error tracking: report refused"),
+            Ok(resp) => tracing::warn!(
+                status = resp.status().as_u16(),
+                "error tracking: report refused"
+            ),
             Err(e) => tracing::warn!(error = %e, "error tracking: report not sent"),
         }
     }
