@@ -56,10 +56,13 @@ enum Command {
         #[command(subcommand)]
         command: operator::JobsCommand,
     },
-    /// Queue figures per workflow through a server's API (needs --token).
+    /// Queue figures per workflow, or pause / resume one, through a server's API
+    /// (needs --token; pausing needs an owner's).
     Queues {
         #[command(flatten)]
         conn: operator::Connection,
+        #[command(subcommand)]
+        command: Option<operator::QueuesCommand>,
     },
 }
 
@@ -78,7 +81,7 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Jobs { conn, command } => return operator::main(conn, Some(command)),
-        Command::Queues { conn } => return operator::main(conn, None),
+        Command::Queues { conn, command } => return operator::queues(conn, command),
         other => other,
     };
     let settings = match Settings::load() {

@@ -36,6 +36,8 @@ pub struct QueueView {
     pub failed: i64,
     /// Dead letters: attempts exhausted; an operator may retry them.
     pub dead: i64,
+    /// Paused by an owner: no worker takes the workflow's jobs, which wait.
+    pub paused: bool,
 }
 
 /// Every workflow's queue, in name order.
@@ -59,6 +61,7 @@ impl poem_openapi::types::Example for QueueList {
                 finished_last_60m: 410,
                 failed: 0,
                 dead: 1,
+                paused: false,
             }],
         }
     }
@@ -142,7 +145,8 @@ impl QueuesApi {
     ///
     /// Waiting, scheduled and running jobs, the oldest due job's age, throughput (jobs
     /// finished in the last 5 and 60 minutes), failed and dead counts. Counted from the
-    /// job records of the caller's business alone.
+    /// job records of the caller's business alone. `paused` is the queue's state on the
+    /// server (see `pauseQueue`).
     #[oai(path = "/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, app: Data<&App>, auth: BearerAuth) -> Result<Json<QueueList>, ApiError> {
         if !auth.0.role.may(Action::OperateJobs) {
@@ -151,9 +155,12 @@ impl QueuesApi {
             ));
         }
         let stats = queues::stats(&app.0.pool, auth.0.tenant_id).await?;
-        Ok(Json(QueueList {
-            items: merge(app.0, stats),
-        }))
+        let mut items = merge(app.0, stats);
+        let paused = super::queue_pause::paused_now(app.0).await;
+        for q in &mut items {
+            q.paused = paused.contains(&q.workflow);
+        }
+        Ok(Json(QueueList { items }))
     }
 }
 
@@ -188,5 +195,6 @@ fn view(workflow: String, queue: String, s: QueueStats) -> QueueView {
         finished_last_60m: s.finished_last_60m,
         failed: s.failed,
         dead: s.dead,
+        paused: false,
     }
 }

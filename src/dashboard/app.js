@@ -128,7 +128,7 @@ async function loadQueues() {
   const { items } = await api("GET", "/api/v1/queues");
   const body = $("#queues tbody");
   body.replaceChildren(...items.map((q) => row([q.workflow, q.waiting, q.scheduled, q.running,
-    Math.round(q.oldest_age_secs), q.finished_last_5m, q.finished_last_60m, q.failed, q.dead])));
+    Math.round(q.oldest_age_secs), q.finished_last_5m, q.finished_last_60m, q.failed, q.dead, pauseCell(q)])));
   const select = $("#filters [name=workflow]");
   if (select.options.length === 1) {
     for (const q of items) select.append(new Option(q.workflow, q.workflow));

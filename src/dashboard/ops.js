@@ -1,5 +1,6 @@
 // Execora job dashboard, operators' tools: bulk actions on dead letters, a job's
-// timeline, finding a job by id, and the last hour's throughput per workflow.
+// timeline, finding a job by id, the last hour's throughput per workflow, and pausing
+// a queue.
 //
 // Loaded after app.js and built on its helpers ($, api, el, row, notice, showJob,
 // scheduleRefresh, state). Charts are SVG drawn here (no charting library, nothing from a
@@ -114,6 +115,27 @@ function drawTimeline() {
   root.append(Object.assign(svg("text", { x: left, y: axis, class: "tl-axis" }), { textContent: "0 ms" }),
     Object.assign(svg("text", { x: width - 10, y: axis, class: "tl-axis", "text-anchor": "end" }), { textContent: `${Math.round(total)} ms` }));
   chart.replaceChildren(root);
+}
+
+// A queue's state and its Pause / Resume button (owners only: a manager's click is
+// answered 403 and shown as a notice). A pause holds the workflow for the whole server.
+function pauseCell(q) {
+  const span = el("span", null, "actions");
+  span.dataset.workflow = q.workflow;
+  span.append(el("span", q.paused ? "paused" : "running", "state " + (q.paused ? "paused" : "running")), " ");
+  const verb = q.paused ? "resume" : "pause";
+  span.append(button(q.paused ? "Resume" : "Pause", async (b) => {
+    b.disabled = true;
+    try {
+      await api("POST", `/api/v1/queues/${encodeURIComponent(q.workflow)}/${verb}`);
+      notice("");
+      await loadQueues();
+    } catch (e) {
+      notice(`${verb} failed: ${e.message}`);
+      b.disabled = false;
+    }
+  }));
+  return span;
 }
 
 // Finding a job by id (the full id, as the API and the logs print it).

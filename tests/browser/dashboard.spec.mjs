@@ -5,8 +5,8 @@
 // dead probe job is retried with the dead-letter table's button and runs again; a
 // typed utterance streams its voice events; a staff token is turned away; a business
 // signs up through the page's form; a job's timeline, finding a job by id, the last
-// hour's chart, and bulk actions on dead letters. Screenshots: dashboard.png and
-// dashboard-timeline.png. No page error or CSP violation may occur.
+// hour's chart, bulk actions on dead letters, pausing and resuming a queue.
+// Screenshots: dashboard.png, dashboard-timeline.png and dashboard-paused.png. No page error or CSP violation may occur.
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -134,6 +134,18 @@ try {
     (sel) => document.querySelector(sel)?.textContent === "9",
     `${deadRow} td:nth-child(5)`,
   );
+
+  step("an owner pauses a queue (its jobs wait) and resumes it");
+  const probeState = '#queues span.actions[data-workflow="probe"]';
+  await page.click(`${probeState} button:has-text("Pause")`);
+  await page.waitForSelector(`${probeState} >> text=paused`);
+  const held = await call("POST", "/api/v1/probes", token, {});
+  await new Promise((r) => setTimeout(r, 2000)); // nothing to await: it must not start
+  assert.equal((await call("GET", `/api/v1/jobs/${held.id}`, token)).state, "queued");
+  await page.screenshot({ path: join(process.env.EXECORA_ARTIFACTS, "dashboard-paused.png"), fullPage: true });
+  await page.click(`${probeState} button:has-text("Resume")`);
+  await page.waitForSelector(`${probeState} >> text=running`);
+  await page.waitForSelector(`#jobs tr[data-job="${held.id}"] >> text=succeeded`);
 
   step("a typed utterance streams its voice events");
   await page.fill("#voice [name=text]", "aaj ki bikri kitni hui");

@@ -23,6 +23,7 @@ mod operations;
 mod operator_cli;
 mod private_services;
 mod processes;
+mod queue_pause;
 mod razorpay;
 mod record_plans;
 mod record_writer;
