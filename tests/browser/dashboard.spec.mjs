@@ -139,6 +139,7 @@ try {
   const probeState = '#queues span.actions[data-workflow="probe"]';
   await page.click(`${probeState} button:has-text("Pause")`);
   await page.waitForSelector(`${probeState} >> text=paused`);
+  await new Promise((r) => setTimeout(r, 1500)); // workers read the state once a second
   const held = await call("POST", "/api/v1/probes", token, {});
   await new Promise((r) => setTimeout(r, 2000)); // nothing to await: it must not start
   assert.equal((await call("GET", `/api/v1/jobs/${held.id}`, token)).state, "queued");

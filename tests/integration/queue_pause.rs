@@ -96,10 +96,12 @@ async fn a_paused_queue_holds_its_jobs_until_an_owner_resumes_it() {
         .clone();
     assert_eq!(probe["paused"], true);
 
-    // Nothing to await: the job must not start. Past the workers' refresh (1 s), twice.
+    // Workers read the state once a second: nothing to await but that.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let (status, job) = post(&t, "/probes", &owner, json!({})).await;
     assert_eq!(status, 202);
     let path = format!("/jobs/{}", job["id"].as_str().unwrap());
+    // Nothing to await either: the job must not start (the workers read it twice).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(get(&t, &path, &owner).await["state"], "queued");
 
