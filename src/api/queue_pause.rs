@@ -16,10 +16,20 @@ pub struct QueuePauseApi;
 
 /// Whether a workflow's queue is paused.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct QueueState {
     pub workflow: String,
     /// While true, no worker takes a new job of the workflow; its jobs wait.
     pub paused: bool,
+}
+
+impl poem_openapi::types::Example for QueueState {
+    fn example() -> Self {
+        Self {
+            workflow: "invoice".into(),
+            paused: true,
+        }
+    }
 }
 
 #[derive(ApiResponse)]

@@ -47,6 +47,25 @@ pub struct QueueList {
     pub items: Vec<QueueView>,
 }
 
+impl poem_openapi::types::Example for QueueHistory {
+    fn example() -> Self {
+        let mut succeeded = vec![0; 60];
+        let mut failed = vec![0; 60];
+        succeeded[58] = 12;
+        succeeded[59] = 7;
+        failed[59] = 1;
+        Self {
+            since: DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default(),
+            minutes: 60,
+            items: vec![WorkflowHistory {
+                workflow: "invoice".into(),
+                succeeded,
+                failed,
+            }],
+        }
+    }
+}
+
 impl poem_openapi::types::Example for QueueList {
     fn example() -> Self {
         Self {
@@ -79,6 +98,7 @@ pub struct WorkflowHistory {
 
 /// Throughput and failures per workflow, minute by minute.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct QueueHistory {
     /// Start of the first minute; the `i`th count is of the minute `i` minutes later.
     pub since: DateTime<Utc>,

@@ -111,7 +111,10 @@ async fn a_job_that_always_fails_ends_dead_and_can_be_retried() {
         .await
         .unwrap();
     assert_eq!(dismissed["state"], "cancelled");
-    assert_eq!(dismissed["finished_at"], again["finished_at"], "it keeps when it ended");
+    assert_eq!(
+        dismissed["finished_at"], again["finished_at"],
+        "it keeps when it ended"
+    );
     assert_drained(&t.app).await;
     t.stop().await;
 }
