@@ -136,23 +136,7 @@ async fn seed(
     ] {
         people.push(customers::create(pool, tenant, &customer(name, phone, city)?).await?);
     }
-    let mut stock = Vec::new();
-    for (name, unit, price_paise, gst_rate_bp) in [
-        ("Basmati Rice 5kg", "bag", 52_500, 500),
-        ("Toor Dal 1kg", "kg", 14_000, 0),
-        ("Sunflower Oil 1L", "bottle", 16_500, 500),
-    ] {
-        let data = products::ProductData {
-            name: name.into(),
-            sku: None,
-            unit: unit.into(),
-            price_paise,
-            hsn_code: None,
-            gst_rate_bp,
-            low_stock_threshold: 5,
-        };
-        stock.push(products::create(pool, tenant, &data, 40).await?);
-    }
+    let stock = seed_products(pool, tenant).await?;
     let [ramesh, sunita, ..] = people.as_slice() else {
         anyhow::bail!("demo customers missing");
     };
@@ -177,11 +161,10 @@ async fn seed(
         hour: 10,
         minute: 0,
     };
-    let tz = businesses::time_zone(pool, tenant).await?;
     let reminder = reminders::NewReminder {
         customer: sunita.id,
         schedule: &daily,
-        tz,
+        tz: businesses::time_zone(pool, tenant).await?,
         text: "roz 10 baje",
         message: Some("Udhaar ka bhugtan baaki hai."),
         created_by: owner,
@@ -189,6 +172,27 @@ async fn seed(
     };
     reminders::create(pool, tenant, reminder).await?;
     Ok(())
+}
+
+async fn seed_products(pool: &PgPool, tenant: Uuid) -> anyhow::Result<Vec<products::Product>> {
+    let mut stock = Vec::new();
+    for (name, unit, price_paise, gst_rate_bp) in [
+        ("Basmati Rice 5kg", "bag", 52_500, 500),
+        ("Toor Dal 1kg", "kg", 14_000, 0),
+        ("Sunflower Oil 1L", "bottle", 16_500, 500),
+    ] {
+        let data = products::ProductData {
+            name: name.into(),
+            sku: None,
+            unit: unit.into(),
+            price_paise,
+            hsn_code: None,
+            gst_rate_bp,
+            low_stock_threshold: 5,
+        };
+        stock.push(products::create(pool, tenant, &data, 40).await?);
+    }
+    Ok(stock)
 }
 
 fn customer(name: &str, phone: &str, city: &str) -> anyhow::Result<customers::CustomerData> {
