@@ -92,7 +92,8 @@ async fn a_5xx_a_dead_job_and_a_panic_each_reach_sentry_once_without_personal_da
     };
     errors::http_5xx(&metrics, &http, &failure);
 
-    let job_span = tracing::info_span!(target: "execora", "job", trace_id = tracing::field::Empty, utterance = "Ramesh ka balance");
+    let job_span = tracing::info_span!(target: "execora", "job", trace_id = tracing::field::Empty,
+        tenant_id = %tenant, workflow = "probe", utterance = "Ramesh ka balance");
     telemetry::otel::continue_trace(&job_span, None);
     let dead = errors::JobFailure {
         job_id: job,
@@ -104,7 +105,9 @@ async fn a_5xx_a_dead_job_and_a_panic_each_reach_sentry_once_without_personal_da
     };
     errors::job(&metrics, &job_span, &dead);
 
-    let panicked = job_span.in_scope(|| {
+    let step_span =
+        job_span.in_scope(|| tracing::info_span!(target: "execora", "step", step = "work"));
+    let panicked = step_span.in_scope(|| {
         std::panic::catch_unwind(|| panic!("boom for +91 98123 45678 and ramesh@example.com"))
     });
     assert!(panicked.is_err());
@@ -153,6 +156,9 @@ async fn a_5xx_a_dead_job_and_a_panic_each_reach_sentry_once_without_personal_da
         panic_event["tags"]["trace_id"], job_event["tags"]["trace_id"],
         "the panic is tagged with the trace of the span it happened in"
     );
+    assert_eq!(panic_event["tags"]["tenant_id"], tenant.to_string());
+    assert_eq!(panic_event["tags"]["workflow"], "probe");
+    assert_eq!(panic_event["tags"]["step"], "work");
 }
 
 #[test]

@@ -5,14 +5,16 @@
 //! carry an `error.kind` field — exactly one per 5xx and per job that ends `failed` or
 //! `dead` (see `errors`, which puts the trace id, tenant, workflow and step on them) —
 //! so nothing is reported twice and ordinary `error!` lines stay logs. No span goes to
-//! Sentry (OTLP exports those), so the layer costs nothing on the hot paths. Panics
-//! are reported by the `panic` integration, tagged with their span's trace id.
+//! Sentry (OTLP exports those). Panics are reported by the `panic` integration, tagged
+//! from the `http`, `job` and `step` spans they happened in (`span_tags`, which keeps
+//! those spans' identifiers: a small map per such span, only while tracking is on).
 //!
 //! Personal data never leaves: [`scrub`] keeps only whitelisted identifiers as tags,
 //! drops every other field, context, breadcrumb, user and request, and masks digit runs,
 //! email addresses and token-like words in what text remains (a panic's message).
 
 mod scrub;
+mod span_tags;
 mod transport;
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
@@ -87,5 +89,10 @@ where
         return None;
     }
     let reported = filter_fn(|meta| meta.is_event() && meta.fields().field("error.kind").is_some());
-    Some(ErrorLayer::new().with_filter(reported).boxed())
+    Some(
+        ErrorLayer::new()
+            .with_filter(reported)
+            .and_then(span_tags::SpanTags)
+            .boxed(),
+    )
 }

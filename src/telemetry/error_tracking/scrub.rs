@@ -33,8 +33,12 @@ pub(super) fn event(mut event: Event<'static>) -> Option<Event<'static>> {
         .filter(|(key, _)| TAGS.contains(&key.as_str()))
         .filter_map(|(key, value)| Some((key.clone(), tag_text(value)?)))
         .collect();
-    // A panic has no fields: its trace is the span it happened in. (An error event is
-    // converted inside the subscriber, where no span is current: it brings its own.)
+    // A panic has no fields: its tags are those of the spans it happened in. (An error
+    // event is converted inside the subscriber, where no span is current: it brings its
+    // own.)
+    for (name, value) in super::span_tags::current() {
+        tags.entry(name.to_string()).or_insert(value);
+    }
     if !tags.contains_key("trace_id")
         && let Some(trace) = current_trace_id()
     {
