@@ -122,7 +122,7 @@ function drawTimeline() {
 function pauseCell(q) {
   const span = el("span", null, "actions");
   span.dataset.workflow = q.workflow;
-  span.append(el("span", q.paused ? "paused" : "running", "state " + (q.paused ? "paused" : "running")), " ");
+  span.append(el("span", q.paused ? "paused" : "running", "state " + (q.paused ? "paused" : "active")), " ");
   const verb = q.paused ? "resume" : "pause";
   span.append(button(q.paused ? "Resume" : "Pause", async (b) => {
     b.disabled = true;
