@@ -168,9 +168,9 @@ async fn a_query_running_past_the_statement_timeout_is_cancelled() {
         .await
         .unwrap();
     assert_eq!(shown, "300ms");
-    // Kept in a binding: a temporary would drop (and so drop its database) at once.
-    let other = TestEnv::new().await;
-    let pool = execora::db::connect(&other.settings()).await.unwrap();
+    let pool = execora::db::connect(&TestEnv::new().await.settings())
+        .await
+        .unwrap();
     let shown: String = sqlx::query_scalar("show statement_timeout")
         .fetch_one(&pool)
         .await
