@@ -185,6 +185,7 @@ impl App {
             whatsapp: crate::integrations::whatsapp_send::WhatsAppSender::new(&settings.whatsapp)?
                 .map(|wa| wa.with_breaker(whatsapp_breaker(&settings, &metrics))),
             reminder_template: settings.whatsapp.reminder_template.clone(),
+            template_languages: settings.whatsapp.template_languages(),
             store: store.clone(),
             portal_key: portal_key.clone(),
             public_url: settings.public_url.trim_end_matches('/').to_string(),

@@ -120,6 +120,9 @@ settings! {
     "whatsapp.api_base_url", "EXECORA_WHATSAPP_API_BASE_URL", Text, "https://graph.facebook.com", "Graph API base URL (tests point it at a local fake).";
     "whatsapp.api_version", "EXECORA_WHATSAPP_API_VERSION", Text, "v25.0", "Graph API version.";
     "whatsapp.reminder_template", "EXECORA_WHATSAPP_REMINDER_TEMPLATE", Text, "payment_reminder", "Approved template used outside the 24-hour window (body parameters: name, amount, shop).";
+    "whatsapp.template_language_hinglish", "EXECORA_WHATSAPP_TEMPLATE_LANGUAGE_HINGLISH", Text, "en", "Language code of the reminder template's translation sent to customers who prefer Hinglish (Meta has no Hinglish code: register the Roman-script text under this one).";
+    "whatsapp.template_language_english", "EXECORA_WHATSAPP_TEMPLATE_LANGUAGE_ENGLISH", Text, "en", "Language code of the reminder template's translation for customers who prefer English (as registered: `en`, `en_US`, `en_GB`).";
+    "whatsapp.template_language_hindi", "EXECORA_WHATSAPP_TEMPLATE_LANGUAGE_HINDI", Text, "hi", "Language code of the reminder template's translation for customers who prefer Hindi.";
     "voice.confirm_above_paise", "EXECORA_VOICE_CONFIRM_ABOVE_PAISE", Integer, "500000", "Voice payments and credits above this many paise (default ₹5,000) are confirmed with a yes/no question first.";
     "voice.min_confidence_percent", "EXECORA_VOICE_MIN_CONFIDENCE_PERCENT", Integer, "65", "Below this intent confidence (percent) the assistant asks the user to say it again.";
     "voice.max_audio_bytes", "EXECORA_VOICE_MAX_AUDIO_BYTES", Integer, "10485760", "Largest recording accepted for one utterance.";
@@ -155,7 +158,9 @@ settings! {
     "providers.deepgram.model", "EXECORA_DEEPGRAM_MODEL", Text, "nova-3", "Deepgram speech model.";
     "providers.openai.api_key", "EXECORA_OPENAI_API_KEY", Secret, "", "OpenAI API key, for the `openai` STT and TTS providers and the default LLM key.";
     "providers.openai.base_url", "EXECORA_OPENAI_BASE_URL", Text, "https://api.openai.com/v1", "OpenAI (or compatible) base URL, `/v1` included.";
-    "providers.openai.transcribe_model", "EXECORA_OPENAI_TRANSCRIBE_MODEL", Text, "gpt-4o-mini-transcribe", "Transcription model for the `openai` STT provider.";
+    "providers.openai.transcribe_model", "EXECORA_OPENAI_TRANSCRIBE_MODEL", Text, "gpt-4o-mini-transcribe", "Transcription model for the `openai` STT provider (a self-hosted server's own model name, e.g. `Systran/faster-whisper-small`).";
+    "providers.stt_endpoint.base_url", "EXECORA_STT_BASE_URL", Text, "", "Transcription base URL for the `openai` STT provider, `/v1` included (a self-hosted Whisper server); empty = `EXECORA_OPENAI_BASE_URL`.";
+    "providers.stt_endpoint.api_key", "EXECORA_STT_API_KEY", Secret, "", "Key for the transcription endpoint; empty = `EXECORA_OPENAI_API_KEY`. Optional when `EXECORA_STT_BASE_URL` is set (local servers ignore it); without a key no `Authorization` header is sent.";
     "providers.openai.tts_model", "EXECORA_OPENAI_TTS_MODEL", Text, "gpt-4o-mini-tts", "Speech model for the `openai` TTS provider.";
     "providers.openai.tts_voice", "EXECORA_OPENAI_TTS_VOICE", Text, "alloy", "Voice for the `openai` TTS provider.";
     "providers.llm", "EXECORA_LLM_PROVIDER", Text, "none", "Intent extraction by a language model: `none` (rule-based parser only) or `openai` (any OpenAI-compatible chat endpoint: OpenAI, Ollama, vLLM, llama.cpp).";

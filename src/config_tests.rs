@@ -190,6 +190,26 @@ fn the_llm_falls_back_to_the_openai_endpoint_and_key() {
 }
 
 #[test]
+fn a_local_whisper_server_needs_no_key_and_falls_back_to_openai_otherwise() {
+    let s = load(&[
+        ("EXECORA_STT_PROVIDER", "openai"),
+        ("EXECORA_STT_BASE_URL", "http://127.0.0.1:8000/v1"),
+    ])
+    .unwrap();
+    let stt = s.providers.stt_openai();
+    assert_eq!(stt.base_url, "http://127.0.0.1:8000/v1");
+    assert_eq!(stt.api_key.expose_secret(), "");
+    let s = load(&[
+        ("EXECORA_STT_PROVIDER", "openai"),
+        ("EXECORA_OPENAI_API_KEY", "sk"),
+    ])
+    .unwrap();
+    let stt = s.providers.stt_openai();
+    assert_eq!(stt.base_url, "https://api.openai.com/v1");
+    assert_eq!(stt.api_key.expose_secret(), "sk");
+}
+
+#[test]
 fn otlp_export_is_off_by_default_and_follows_the_standard_variables() {
     let s = Settings::from_sources(None, env(BASE)).unwrap();
     assert_eq!(s.otel.traces_url(), None);

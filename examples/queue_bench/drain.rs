@@ -52,8 +52,36 @@ pub async fn run(n: usize, how: Enqueue) -> Value {
     support::assert_all_succeeded(&app, tenant, n).await;
     json!({"lib": "execora", "mode": "drain", "enqueue": enqueue, "enqueue_shape": shape,
            "N": n, "concurrency": support::concurrency(&app, NOOP),
+           "record_flushes": flushes(&app),
            "enqueue_s": enqueue_s, "enqueue_jobs_per_s": (n as f64 / enqueue_s).round(),
            "drain_s": drain_s, "drain_jobs_per_s": (n as f64 / drain_s).round()})
+}
+
+/// Per kind of job-record write: flushes, mean rows and mean milliseconds per flush (how
+/// well the group commit gathered).
+fn flushes(app: &App) -> Value {
+    let (rows, time) = (
+        &app.metrics.record_flush_rows,
+        &app.metrics.record_flush_duration,
+    );
+    let kinds = ["insert", "claim", "step_done", "succeed"];
+    let mut out = serde_json::Map::new();
+    for kind in kinds {
+        let (r, t) = (
+            rows.with_label_values(&[kind]),
+            time.with_label_values(&[kind]),
+        );
+        let count = r.get_sample_count();
+        if count > 0 {
+            let per = |sum: f64| (sum / count as f64 * 100.0).round() / 100.0;
+            out.insert(
+                kind.into(),
+                json!({"flushes": count, "rows": per(r.get_sample_sum()),
+                "ms": per(t.get_sample_sum() * 1000.0)}),
+            );
+        }
+    }
+    Value::Object(out)
 }
 
 /// `IN_FLIGHT` tasks, each enqueuing one job at a time until `n` are taken.

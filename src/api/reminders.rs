@@ -45,7 +45,7 @@ struct ReminderView {
     customer_id: Uuid,
     /// The words the schedule was parsed from.
     when: String,
-    /// The parsed schedule (kind: once, every, daily, monthly).
+    /// The parsed schedule (kind: once, every, daily, weekly, monthly).
     schedule: serde_json::Value,
     message: Option<String>,
     /// The next occurrence; absent once done or cancelled.

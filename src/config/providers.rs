@@ -63,6 +63,9 @@ pub struct ProviderSettings {
     pub openai: OpenAiSettings,
     /// The chat endpoint for intents; empty fields fall back to `openai`.
     pub llm_endpoint: LlmSettings,
+    /// The transcription endpoint of the `openai` STT provider; empty fields fall back
+    /// to `openai`, so a local Whisper server and a local chat model can differ.
+    pub stt_endpoint: SttEndpointSettings,
     pub elevenlabs: ElevenLabsSettings,
     pub timeout_ms: u64,
     pub max_retries: u32,
@@ -98,6 +101,12 @@ pub struct LlmSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct SttEndpointSettings {
+    pub base_url: String,
+    pub api_key: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct ElevenLabsSettings {
     pub api_key: SecretString,
     pub base_url: String,
@@ -124,6 +133,19 @@ impl ProviderSettings {
         }
     }
 
+    /// The `openai` settings as the transcriber uses them: the STT endpoint's base URL
+    /// and key where set, OpenAI's otherwise.
+    pub fn stt_openai(&self) -> OpenAiSettings {
+        let mut openai = self.openai.clone();
+        if !self.stt_endpoint.base_url.trim().is_empty() {
+            openai.base_url = self.stt_endpoint.base_url.clone();
+        }
+        if !self.stt_endpoint.api_key.expose_secret().is_empty() {
+            openai.api_key = self.stt_endpoint.api_key.clone();
+        }
+        openai
+    }
+
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.max(1))
     }
@@ -140,8 +162,15 @@ impl ProviderSettings {
         if self.stt == SttChoice::Deepgram && empty(&self.deepgram.api_key) {
             return missing("EXECORA_DEEPGRAM_API_KEY", "EXECORA_STT_PROVIDER=deepgram");
         }
-        if self.stt == SttChoice::OpenAi && empty(&self.openai.api_key) {
-            return missing("EXECORA_OPENAI_API_KEY", "EXECORA_STT_PROVIDER=openai");
+        // As for the chat endpoint: a self-hosted transcription server needs no key.
+        if self.stt == SttChoice::OpenAi
+            && self.stt_endpoint.base_url.trim().is_empty()
+            && empty(&self.stt_openai().api_key)
+        {
+            return missing(
+                "EXECORA_STT_API_KEY (or EXECORA_OPENAI_API_KEY)",
+                "EXECORA_STT_PROVIDER=openai without EXECORA_STT_BASE_URL",
+            );
         }
         // Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) need no key, so one is
         // only demanded when the calls would go to OpenAI's own endpoint.

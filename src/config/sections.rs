@@ -120,6 +120,20 @@ pub struct WhatsAppSettings {
     pub api_base_url: String,
     pub api_version: String,
     pub reminder_template: String,
+    /// The template's language codes per customer language (`customer_messages`).
+    pub template_language_hinglish: String,
+    pub template_language_english: String,
+    pub template_language_hindi: String,
+}
+
+impl WhatsAppSettings {
+    pub fn template_languages(&self) -> crate::domain::customer_messages::TemplateLanguages {
+        crate::domain::customer_messages::TemplateLanguages {
+            hinglish: self.template_language_hinglish.clone(),
+            english: self.template_language_english.clone(),
+            hindi: self.template_language_hindi.clone(),
+        }
+    }
 }
 
 /// Caps on what one user or socket may hold or send over `/ws` (`ws::limits`).

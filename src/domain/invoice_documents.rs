@@ -91,6 +91,8 @@ pub struct InvoiceDocument {
     pub seller_phone_number_id: Option<String>,
     pub buyer: Party,
     pub buyer_preferred_channel: String,
+    /// `customers.preferred_language`, for the message sent with the invoice.
+    pub buyer_preferred_language: String,
     /// The buyer's language for printed words.
     pub language: DocLanguage,
 }
@@ -141,6 +143,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         city: None,
     };
     let language = DocLanguage::for_buyer(&buyer.preferred_language);
+    let buyer_preferred_language = buyer.preferred_language;
     let buyer = Party {
         name: buyer.name,
         gstin: buyer.gstin,
@@ -157,6 +160,7 @@ pub async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<
         seller_phone_number_id: phone_number_id,
         buyer,
         buyer_preferred_channel: channel,
+        buyer_preferred_language,
         language,
     }))
 }

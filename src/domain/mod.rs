@@ -6,6 +6,7 @@
 pub mod amounts;
 pub mod businesses;
 pub mod conversations;
+pub mod customer_messages;
 pub mod customer_search;
 pub mod customers;
 pub mod demo;

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 mod clock;
 mod phrase;
+mod weekday;
 
 pub use phrase::parse;
 
@@ -47,6 +48,12 @@ pub enum Schedule {
     },
     Monthly {
         day: u32,
+        hour: u32,
+        minute: u32,
+    },
+    /// "har somvar 10 baje"; `weekday` counts from Monday = 0.
+    Weekly {
+        weekday: u32,
         hour: u32,
         minute: u32,
     },
@@ -141,6 +148,11 @@ pub fn next_after(schedule: &Schedule, after: DateTime<Utc>, tz: Tz) -> Option<D
                 .find(|&t| t > after)
         }
         Schedule::Monthly { day, hour, minute } => next_monthly(day, hour, minute, after, tz),
+        Schedule::Weekly {
+            weekday,
+            hour,
+            minute,
+        } => weekday::next_weekly(weekday, hour, minute, after, tz),
     }
 }
 

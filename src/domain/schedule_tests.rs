@@ -190,3 +190,33 @@ fn serde_is_tagged_and_round_trips() {
     let back: Schedule = serde_json::from_str(&serde_json::to_string(&once).unwrap()).unwrap();
     assert_eq!(back, once);
 }
+
+#[test]
+fn weekdays_repeat_with_har_and_name_the_next_one_without() {
+    // `now()` is Tuesday 24 November 2026, 10:00.
+    let weekly = |weekday, hour, minute| Schedule::Weekly {
+        weekday,
+        hour,
+        minute,
+    };
+    let table = [
+        ("har somvar 10 baje", weekly(0, 10, 0)),
+        ("every Friday 6 pm", weekly(4, 18, 0)),
+        ("har hafte shaniwar ko subah 9:30 baje", weekly(5, 9, 30)),
+        ("shukravar ko 11 baje", once("2026-11-27T11:00:00")),
+        ("mangalvar ko 11 baje", once("2026-11-24T11:00:00")),
+        ("mangalvar ko 9 baje", once("2026-12-01T09:00:00")),
+    ];
+    for (text, want) in table {
+        assert_eq!(parsed(text), Ok(want), "{text}");
+    }
+    let monday = weekly(0, 10, 0);
+    assert_eq!(
+        next_after(&monday, now(), ist()),
+        Some(at("2026-11-30T10:00:00"))
+    );
+    assert_eq!(
+        next_after(&monday, at("2026-11-30T10:00:00"), ist()),
+        Some(at("2026-12-07T10:00:00"))
+    );
+}

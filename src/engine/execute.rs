@@ -39,6 +39,8 @@ mod billing;
 mod customers;
 #[path = "execute_money.rs"]
 mod money;
+#[path = "execute_preferences.rs"]
+mod preferences;
 #[path = "resolve.rs"]
 mod resolve;
 #[path = "execute_shop.rs"]
@@ -298,6 +300,7 @@ impl Engine<'_> {
             K::CreateCustomer => customers::create(self, conv, &parsed).await,
             K::UpdateCustomer => customers::update(self, conv, &parsed).await,
             K::DeleteCustomerData => customers::start_erasure(self, conv, &parsed).await,
+            K::SetCustomerLanguage => preferences::set_language(self, conv, &parsed).await,
             K::CreateReminder | K::CancelReminder | K::ListReminders => {
                 shop::reminders(self, conv, parsed, confirmed).await
             }

@@ -35,7 +35,8 @@ fn invalid(
     )
 }
 
-fn data_of(c: &Customer) -> CustomerData {
+/// A customer's stored details as the data an update writes back.
+pub(super) fn data_of(c: &Customer) -> CustomerData {
     CustomerData {
         name: c.name.clone(),
         phone: c.phone.as_deref().and_then(|p| PhoneNumber::parse(p).ok()),

@@ -58,6 +58,9 @@ pub enum IntentKind {
     DailySummary,
     /// "English mein bolo" / "Hindi mein baat karo"
     SwitchLanguage,
+    /// "Ramesh ko Hindi mein message bhejna": the language of one customer's invoice
+    /// messages and reminders (not the assistant's replies).
+    SetCustomerLanguage,
     /// Nothing the engine understands.
     Unknown,
 }
@@ -89,12 +92,13 @@ impl IntentKind {
             Self::UpdateStock => "update_stock",
             Self::DailySummary => "daily_summary",
             Self::SwitchLanguage => "switch_language",
+            Self::SetCustomerLanguage => "set_customer_language",
             Self::Unknown => "unknown",
         }
     }
 
     /// Every kind, for prompts and JSON schemas.
-    pub const ALL: [IntentKind; 25] = [
+    pub const ALL: [IntentKind; 26] = [
         Self::CreateInvoice,
         Self::AddItems,
         Self::ToggleGst,
@@ -119,6 +123,7 @@ impl IntentKind {
         Self::UpdateStock,
         Self::DailySummary,
         Self::SwitchLanguage,
+        Self::SetCustomerLanguage,
         Self::Unknown,
     ];
 }
@@ -134,6 +139,17 @@ pub enum Language {
     /// Hindi in Devanagari ("Hindi mein bolo", or a Devanagari transcript), which
     /// espeak-ng's Hindi voice reads as written.
     Hindi,
+}
+
+impl Language {
+    /// The name stored in `customers.preferred_language` and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hinglish => "hinglish",
+            Self::English => "english",
+            Self::Hindi => "hindi",
+        }
+    }
 }
 
 /// How a payment was made.
@@ -196,7 +212,7 @@ pub struct Entities {
     pub unit: Option<String>,
     /// The time phrase of a reminder as said ("kal 7 baje", "har mahine 1 tareekh").
     pub when: Option<String>,
-    /// The language asked for by `SwitchLanguage`.
+    /// The language asked for by `SwitchLanguage`, or a customer's by `SetCustomerLanguage`.
     pub language: Option<Language>,
     /// "sab" / "saare": applies to all (cancel all drafts, all reminders).
     pub all: bool,

@@ -34,6 +34,8 @@ pub fn required(parsed: &ParsedIntent, conv: &Conversation) -> Option<Action> {
         | K::AddCredit
         | K::CreateCustomer
         | K::UpdateCustomer
+        // A customer's language is one of their details, as `PUT /customers/{id}` sets it.
+        | K::SetCustomerLanguage
         | K::CreateReminder
         | K::CancelReminder
         | K::UpdateStock => Action::WriteRecords,
@@ -64,6 +66,14 @@ mod tests {
         assert_eq!(action, Action::CancelInvoice);
         assert!(!Role::Staff.may(action));
         assert!(Role::Manager.may(action));
+    }
+
+    #[test]
+    fn setting_a_customers_language_writes_records() {
+        let mut parsed = ParsedIntent::unknown("Ramesh ko Hindi mein message bhejna".into());
+        parsed.intent = IntentKind::SetCustomerLanguage;
+        let action = required(&parsed, &Conversation::default());
+        assert_eq!(action, Some(Action::WriteRecords));
     }
 
     #[test]

@@ -217,6 +217,39 @@ pub fn languages_spoken(lang: Language) -> String {
     )
 }
 
+/// A language's name, said in `lang`.
+fn language_name(lang: Language, named: Language) -> &'static str {
+    match (lang, named) {
+        (Language::Hindi, Language::Hinglish) => "हिंग्लिश",
+        (Language::Hindi, Language::English) => "अंग्रेज़ी",
+        (Language::Hindi, Language::Hindi) => "हिंदी",
+        (_, Language::Hinglish) => "Hinglish",
+        (_, Language::English) => "English",
+        (_, Language::Hindi) => "Hindi",
+    }
+}
+
+/// A customer's invoices and reminders will now be written in `chosen`.
+pub fn customer_language_set(lang: Language, name: &str, chosen: Language) -> String {
+    let chosen = language_name(lang, chosen);
+    say(
+        lang,
+        format!("Theek hai, {name} ko ab bill aur reminder {chosen} mein jayenge."),
+        format!("Okay, {name} will get bills and reminders in {chosen} from now on."),
+        format!("ठीक है, {name} को अब बिल और रिमाइंडर {chosen} में जाएँगे।"),
+    )
+}
+
+/// Asked when a customer's language was meant but not one we write.
+pub fn which_customer_language(lang: Language) -> String {
+    say(
+        lang,
+        "Kaunsi bhasha? Hinglish, English ya Hindi boliye.".into(),
+        "Which language: Hinglish, English or Hindi?".into(),
+        "कौन सी भाषा? हिंग्लिश, अंग्रेज़ी या हिंदी बोलिए।".into(),
+    )
+}
+
 pub fn unavailable(lang: Language) -> String {
     say(
         lang,
@@ -302,6 +335,8 @@ mod tests {
             payment_recorded(Language::Hindi, "Ramesh", 50_000, 0),
             total_pending(Language::Hindi, 3, 250_000),
             languages_spoken(Language::Hindi),
+            customer_language_set(Language::Hindi, "Ramesh", Language::English),
+            which_customer_language(Language::Hindi),
             confirm_action(Language::Hindi, "h", "e", "बिल रद्द करना है"),
         ];
         for s in &said {
@@ -323,6 +358,14 @@ mod tests {
             reply_language(Language::English, "रमेश का बैलेंस"),
             Language::English
         );
+    }
+
+    #[test]
+    fn a_customers_language_is_named_in_the_reply_language() {
+        let said = |l| customer_language_set(l, "Sunita", Language::Hindi);
+        assert!(said(Language::Hinglish).contains("Sunita ko ab bill aur reminder Hindi mein"));
+        assert!(said(Language::English).contains("Sunita will get bills and reminders in Hindi"));
+        assert!(said(Language::Hindi).contains("Sunita को अब बिल और रिमाइंडर हिंदी में"));
     }
 
     #[test]

@@ -11,12 +11,11 @@
 //! also read as an amount, an item's product never as a customer's name.
 //!
 //! Known misses (the LLM, when configured, covers them): "haan bill bana do" with no
-//! items reads as a new bill, not a confirmation; "chai bana do" as a confirmation;
-//! removing one line from a draft has no intent (it is asked again); there
-//! is no modify-reminder intent ("kal ke bajaye parso" becomes a new reminder); "X ko 500
-//! diya" without "udhaar" is read as a payment; a name said without a particle is the
-//! first word not in a word list (the fuzzy customer search, which asks when unsure, is
-//! the backstop).
+//! items reads as a new bill, not a confirmation; removing one line from a draft has no
+//! intent (it is asked again); there is no modify-reminder intent ("kal ke bajaye parso"
+//! becomes a new reminder); "X ko 500 diya" without "udhaar" is read as a payment; a name
+//! said without a particle is the first word not in a word list (the fuzzy customer
+//! search, which asks when unsure, is the backstop).
 
 mod classify;
 mod contact;
@@ -29,6 +28,7 @@ mod model;
 mod normalize;
 mod numbers;
 mod payments;
+mod preference;
 mod quantities;
 
 use super::intent::{Entities, IntentKind, ParsedIntent};
@@ -220,6 +220,7 @@ fn fill(kind: IntentKind, toks: &[Tok], used: &mut [bool], e: &mut Entities) {
         }
         K::AddCredit | K::CreateReminder => e.amount_paise = quantities::amount(toks, used),
         K::SwitchLanguage => e.language = classify::language(toks),
+        K::SetCustomerLanguage => e.language = preference::named(toks),
         _ => {}
     }
     if matches!(kind, K::CreateInvoice | K::ToggleGst) {
@@ -259,6 +260,7 @@ fn confidence(kind: IntentKind, e: &Entities, agreed: Agreement) -> f32 {
         K::CheckStock => e.product.is_some(),
         K::UpdateStock => e.product.is_some() && e.quantity.is_some(),
         K::SwitchLanguage => e.language.is_some(),
+        K::SetCustomerLanguage => who && e.language.is_some(),
         K::ConfirmInvoice
         | K::CancelInvoice
         | K::SendInvoice
@@ -282,6 +284,9 @@ mod answers_tests;
 #[cfg(test)]
 #[path = "rules_fresh_tests.rs"]
 mod fresh_tests;
+#[cfg(test)]
+#[path = "rules_language_tests.rs"]
+mod language_tests;
 #[cfg(test)]
 #[path = "rules_tests.rs"]
 mod tests;

@@ -9,7 +9,7 @@ use crate::engine::intent::{IntentKind as K, Language, PaymentMode as M};
 
 /// What a case expects besides the intent.
 #[derive(Debug, Clone, Copy)]
-enum E {
+pub(super) enum E {
     Cust(&'static str),
     NoCust,
     Active,
@@ -33,7 +33,7 @@ enum E {
     Conf(f32),
     Norm(&'static str),
 }
-use E::*;
+pub(super) use E::*;
 
 const KG: Option<&str> = Some("kg");
 const PKT: Option<&str> = Some("packet");
@@ -229,6 +229,11 @@ const CASES: &[(&str, K, &[E])] = &[
     ("speak english", K::SwitchLanguage, &[Lang(Language::English)]),
     ("switch to hindi please", K::SwitchLanguage, &[Lang(Language::Hindi)]),
     ("अंग्रेजी में बोलो", K::SwitchLanguage, &[Lang(Language::English)]),
+    // SetCustomerLanguage (more in rules_language_tests.rs)
+    ("Ramesh ko Hindi mein message bhejna", K::SetCustomerLanguage, &[Cust("Ramesh"), Lang(Language::Hindi), Conf(0.9)]),
+    ("send Sunita's messages in English", K::SetCustomerLanguage, &[Cust("Sunita"), Lang(Language::English)]),
+    ("सुनीता को अंग्रेज़ी में मैसेज भेजना", K::SetCustomerLanguage, &[Cust("Suneeta"), Lang(Language::English)]),
+    ("uske bill Hinglish mein bhejo", K::SetCustomerLanguage, &[Active, Lang(Language::Hinglish)]),
     // More phrasings
     ("Geeta ke liye 2 packet chai patti ka bill bana do", K::CreateInvoice, &[Cust("Geeta"), Items(&[("chai patti", 2, PKT)])]),
     ("add 3 bottles of cold drink", K::AddItems, &[Items(&[("cold drink", 3, Some("bottle"))])]),
@@ -289,6 +294,7 @@ const CASES: &[(&str, K, &[E])] = &[
     ("3 dozen kele aur 2 packet doodh Mohan ke liye", K::CreateInvoice, &[Cust("Mohan"), Items(&[("kele", 3, Some("dozen")), ("doodh", 2, PKT)])]),
     // Unknown
     ("mausam kaisa hai", K::Unknown, &[Conf(0.3)]),
+    ("chai bana do", K::Unknown, &[]),
     ("hello", K::Unknown, &[]),
     ("asdf qwerty", K::Unknown, &[]),
     ("🙂🙂", K::Unknown, &[Conf(0.0)]),
@@ -296,7 +302,7 @@ const CASES: &[(&str, K, &[E])] = &[
 ];
 
 /// Every mismatch between what `parse` found and what the case expects.
-fn mismatches(text: &str, kind: K, expect: &[E]) -> Vec<String> {
+pub(super) fn mismatches(text: &str, kind: K, expect: &[E]) -> Vec<String> {
     let p = parse(text);
     let e = &p.entities;
     let mut bad = Vec::new();

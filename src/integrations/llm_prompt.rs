@@ -39,6 +39,7 @@ fn example(kind: IntentKind) -> &'static str {
         UpdateStock => "50 kilo aata aaya",
         DailySummary => "aaj ka hisaab batao",
         SwitchLanguage => "English mein bolo",
+        SetCustomerLanguage => "Ramesh ko Hindi mein message bhejna",
         Unknown => "anything else",
     }
 }
@@ -64,7 +65,9 @@ pub fn system_prompt() -> String {
          litre, bori, piece) or null.\n\
          - with_gst, discount_percent (0-100), phone (digits only), email, gstin, product, \
          quantity, unit (stock), when (the reminder's time phrase as said), language \
-         (hinglish, english or hindi; null for a language not among them), all (sab/saare).\n\
+         (hinglish, english or hindi: the reply language for switch_language, the \
+         customer's message language for set_customer_language; null for a language not \
+         among them), all (sab/saare).\n\
          - confidence: 0 to 1, how sure you are; use unknown with low confidence when unsure.\n\
          - normalized: the utterance in lower case Roman script with numbers as digits.\n\
          The context line describes the conversation (for example the active customer); \

@@ -128,7 +128,8 @@ fn deepgram_error(body: &[u8]) -> ErrorBody {
     }
 }
 
-/// `POST {base}/audio/transcriptions` (OpenAI, vLLM with a Whisper model, …).
+/// `POST {base}/audio/transcriptions` (OpenAI, vLLM with a Whisper model, a self-hosted
+/// Whisper server such as faster-whisper-server, …).
 pub struct OpenAiTranscriber {
     client: ProviderClient,
     base: String,
@@ -178,13 +179,18 @@ impl OpenAiTranscriber {
             }
             form
         };
+        // A self-hosted server may take no key: then no `Authorization` header at all.
+        let key = self.key.expose_secret();
         let reply = self
             .client
             .send(
                 |http| {
-                    http.post(&url)
-                        .bearer_auth(self.key.expose_secret())
-                        .multipart(form())
+                    let request = http.post(&url).multipart(form());
+                    if key.is_empty() {
+                        request
+                    } else {
+                        request.bearer_auth(key)
+                    }
                 },
                 openai_error,
             )

@@ -24,8 +24,12 @@ fn deepgram(
 }
 
 fn openai(base: &str) -> OpenAiTranscriber {
+    openai_with_key(base, "sk-test")
+}
+
+fn openai_with_key(base: &str, key: &str) -> OpenAiTranscriber {
     let settings = OpenAiSettings {
-        api_key: SecretString::from("sk-test"),
+        api_key: SecretString::from(key),
         base_url: base.to_string(),
         transcribe_model: "gpt-4o-mini-transcribe".into(),
         tts_model: "unused".into(),
@@ -214,6 +218,17 @@ async fn openai_transcription_is_a_multipart_upload_with_bearer_auth() {
         "{body}"
     );
     assert!(body.contains("name=\"language\"\r\n\r\nhi\r\n"), "{body}");
+}
+
+#[tokio::test]
+async fn a_keyless_local_server_gets_no_authorization_header() {
+    let server = FakeServer::start(vec![Canned::json(200, json!({"text": "ok"}))]).await;
+    let stt = openai_with_key(&format!("{}/v1", server.base), "");
+    let t = stt.transcribe(b"RIFFwav", "audio/wav", None).await.unwrap();
+    assert_eq!(t.text, "ok");
+    let req = server.last();
+    assert_eq!(req.path, "/v1/audio/transcriptions");
+    assert!(req.headers.get("authorization").is_none());
 }
 
 #[tokio::test]

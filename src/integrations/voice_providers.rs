@@ -66,7 +66,7 @@ impl VoiceProviders {
             ))),
             SttChoice::OpenAi => Some(Arc::new(OpenAiTranscriber::new(
                 client("openai_stt", &stt_breaker),
-                &p.openai,
+                &p.stt_openai(),
             ))),
         };
         let llm: Option<Arc<dyn IntentModel>> = match p.llm {

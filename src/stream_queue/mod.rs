@@ -28,6 +28,7 @@ mod config;
 mod deferred;
 mod housekeeping;
 mod producer;
+mod push_batch;
 mod reader;
 mod reconnect;
 mod scripts;

@@ -1,11 +1,14 @@
 //! Appending jobs to a queue, and reading how deep it is.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
-use super::{QueueConfig, StreamError, config::GROUP, now_ms, scripts};
+use super::{QueueConfig, StreamError, config::GROUP, now_ms, push_batch::PushBatcher, scripts};
 
 /// One job to append: its deduplication key, its encoded payload, its delay.
 #[derive(Debug, Clone)]
@@ -39,11 +42,13 @@ pub struct QueueDepth {
     pub delayed: i64,
 }
 
-/// Appends to one queue. Cheap to clone.
+/// Appends to one queue. Cheap to clone; clones share one batcher of single pushes.
 #[derive(Clone)]
 pub struct Producer {
     conn: ConnectionManager,
     cfg: Arc<QueueConfig>,
+    /// Started at the first [`Producer::push_batched`] (inside a runtime, as it needs).
+    batcher: Arc<OnceLock<PushBatcher>>,
 }
 
 impl Producer {
@@ -51,6 +56,7 @@ impl Producer {
         Self {
             conn,
             cfg: Arc::new(cfg),
+            batcher: Arc::default(),
         }
     }
 
@@ -67,6 +73,27 @@ impl Producer {
     ) -> Result<bool, StreamError> {
         let added = self.push_many(&[Push::new(key, payload, delay)?]).await?;
         Ok(added == 1)
+    }
+
+    /// Appends one job together with the other single pushes waiting at that moment, in
+    /// one script call (see `push_batch`); resolves once it is appended (or was a
+    /// duplicate). For callers that push one job at a time, concurrently.
+    pub async fn push_batched(&self, push: Push) -> Result<(), StreamError> {
+        let batcher = self.batcher.get_or_init(|| {
+            // The task's producer has no batcher of its own: sharing this one would keep
+            // the task's channel open for ever.
+            PushBatcher::start(Self {
+                conn: self.conn.clone(),
+                cfg: self.cfg.clone(),
+                batcher: Arc::default(),
+            })
+        });
+        batcher.push(push).await
+    }
+
+    /// Script calls the batcher of single pushes has made (zero before its first push).
+    pub fn batched_flushes(&self) -> u64 {
+        self.batcher.get().map_or(0, PushBatcher::flushes)
     }
 
     /// Appends many jobs in one round trip; returns how many were new.

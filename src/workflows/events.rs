@@ -1,9 +1,11 @@
 //! Job events: numbered per job, kept in Redis for replay, published for live delivery.
 //!
-//! A Lua script does the numbering, the `XADD` to the job's capped stream and the
-//! `PUBLISH`, so the id a subscriber sees live is the id replay returns, and ids per job
-//! increase by exactly one. A client that saw event `n` asks for `after = n` and gets
-//! `n+1…` from the stream; a gap seen live is filled the same way.
+//! A Lua script does the `XADD` to the job's capped stream, whose entry ids (`0-1`,
+//! `0-2`, …) are the events' ids, and the `PUBLISH`, so the id a subscriber sees live is
+//! the id replay returns, and ids per job increase by exactly one. A client that saw
+//! event `n` asks for `after = n` and gets `n+1…` from the stream; a gap seen live is
+//! filled the same way. One published message carries the events of one flush, a line
+//! each ([`EventBus::decode_all`]).
 //!
 //! Events do not cost a round trip each: [`EventBus::publish`] hands its event to the
 //! process's batcher (`events_batch`), which writes everything waiting with one script
@@ -49,6 +51,16 @@ struct Unnumbered<'a> {
     ts: DateTime<Utc>,
 }
 
+/// An event as its stream stores it: the body without the id, which is the entry's.
+#[derive(Deserialize)]
+struct Stored {
+    job_id: Uuid,
+    tenant_id: Uuid,
+    kind: String,
+    data: Value,
+    ts: DateTime<Utc>,
+}
+
 /// Writes and reads job events. Cheap to clone; every clone shares one batcher.
 #[derive(Clone)]
 pub struct EventBus {
@@ -82,10 +94,6 @@ impl EventBus {
 
     fn stream_key(&self, job: Uuid) -> String {
         format!("{}:events:{job}", self.namespace)
-    }
-
-    fn seq_key(&self, job: Uuid) -> String {
-        format!("{}:evseq:{job}", self.namespace)
     }
 
     /// Numbers, stores and publishes one event; returns its id once Redis has it. An
@@ -145,7 +153,6 @@ impl EventBus {
         .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "encode", e.to_string())))?;
         // Keys are named here, in the caller's task, so the batcher only writes.
         Ok(Entry {
-            seq_key: self.seq_key(job_id),
             stream_key: self.stream_key(job_id),
             body,
             // An operator's retry announces `accepted` again, with earlier events before it.
@@ -170,7 +177,7 @@ impl EventBus {
         let mut conn = self.conn.clone();
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(self.stream_key(job_id))
-            .arg(format!("{}-0", after + 1))
+            .arg(format!("0-{}", after + 1))
             .arg("+")
             .query_async(&mut conn)
             .await?;
@@ -210,16 +217,19 @@ impl EventBus {
             .arg(1)
             .cmd("XRANGE")
             .arg(&key)
-            .arg(format!("{}-0", after + 1))
+            .arg(format!("0-{}", after + 1))
             .arg("+")
             .query_async(&mut conn)
             .await?;
         Ok((decode_range(head).into_iter().next(), decode_range(rest)))
     }
 
-    /// Decodes a published payload.
-    pub fn decode(payload: &str) -> Option<JobEvent> {
-        serde_json::from_str(payload).ok()
+    /// Decodes a published message: the events of one flush, one per line, in order.
+    /// A line that does not decode is skipped (a follower fills the gap from replay).
+    pub fn decode_all(payload: &str) -> impl Iterator<Item = JobEvent> + '_ {
+        payload
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
     }
 }
 
@@ -233,13 +243,22 @@ fn quick_retries() -> backon::ExponentialBuilder {
         .with_jitter()
 }
 
+/// Events of a stream range: each entry's body, with its id from the entry's (`0-n`).
 fn decode_range(entries: redis::streams::StreamRangeReply) -> Vec<JobEvent> {
-    entries
-        .ids
-        .iter()
-        .filter_map(|entry| entry.get::<String>("e"))
-        .filter_map(|payload| serde_json::from_str(&payload).ok())
-        .collect()
+    entries.ids.iter().filter_map(decode_entry).collect()
+}
+
+fn decode_entry(entry: &redis::streams::StreamId) -> Option<JobEvent> {
+    let id = entry.id.strip_prefix("0-")?.parse().ok()?;
+    let body: Stored = serde_json::from_str(&entry.get::<String>("e")?).ok()?;
+    Some(JobEvent {
+        id,
+        job_id: body.job_id,
+        tenant_id: body.tenant_id,
+        kind: body.kind,
+        data: body.data,
+        ts: body.ts,
+    })
 }
 
 fn channel_name(namespace: &str) -> String {

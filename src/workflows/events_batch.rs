@@ -5,8 +5,8 @@
 //! script, and answers each caller with its own result. The next flush starts as soon as
 //! the previous one is answered, so an idle process adds no wait and a busy one waits at
 //! most one flush. One script call for the whole batch, not one per event: Redis spends
-//! more on entering a script than on the five commands an event needs. The keys of each
-//! event's job are still its own and passed in `KEYS` (on a Redis Cluster a batch would
+//! more on entering a script than on the one `XADD` an event needs. The key of each
+//! event's job is still its own and passed in `KEYS` (on a Redis Cluster a batch would
 //! be split by slot).
 //!
 //! Ordering needs nothing more: a caller awaits its event's id before it publishes the
@@ -44,67 +44,71 @@ const FLUSH_MAX: usize = 256;
 /// Events waiting for a flush before publishers wait for room.
 const QUEUE_MAX: usize = 16 * FLUSH_MAX;
 
-/// Numbers each event of a batch, stores it in its job's capped stream and publishes it.
-/// KEYS: per event, its job's sequence then its job's stream. ARGV: the streams' MAXLEN,
-/// the keys' TTL in seconds, the channel, then per event `1` (a job's first event) or
-/// `0`, followed by its body without the id. Returns per event its id, or the error's
-/// text if that event could not be numbered or stored (`pcall`, so one bad job's keys do
-/// not fail the others). A later event finding no sequence (Redis lost the job's keys)
-/// is preceded by a `reload` event with id 1, built from its body (whose fields
-/// serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last). A job's two
-/// keys get their TTL once per batch, after its last event in it; ids are printed as
-/// integers (`%d`), since Lua's own number printing is a floating-point format and was
-/// the script's largest cost after the commands.
+/// Numbers each event of a batch, stores it in its job's capped stream and publishes the
+/// batch. KEYS: per event, its job's stream. ARGV: the streams' MAXLEN, the keys' TTL in
+/// seconds, the channel, then per event `1` (a job's first event) or `0`, followed by its
+/// body without the id.
+///
+/// The id is the stream's own: `XADD … 0-*` gives entries `0-1`, `0-2`, … (Redis 7.0),
+/// so the stream stores the body without the id and the id is its entry's sequence, with
+/// no counter key beside it (that key's `INCR` and `EXPIRE` were a third of the script's
+/// commands). The bodies of a batch go out in one `PUBLISH`, one per line, each with its
+/// `"id":n` put in front.
+///
+/// Returns per event its id, or the error's text if that event could not be stored
+/// (`pcall`, so one bad job's key does not fail the others). A later event that lands as
+/// `0-1` found no stream: Redis lost the job's events (its data, or the key's TTL). The
+/// stream then starts again with a `reload` event as id 1, built from the body (whose
+/// fields serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last), and
+/// the event becomes id 2. A job's key gets its TTL once per batch, after its last event
+/// in it. Ids are printed with `%d`: Lua's own number printing is a floating-point
+/// format, and was the script's largest cost after the commands.
 const PUBLISH_SCRIPT: &str = r#"
-local out = {}
--- A job's keys get their TTL once per batch, at its last event here.
+local out, live = {}, {}
 local last = {}
 for i = 4, #ARGV do
-  last[KEYS[2 * i - 7]] = i
+  last[KEYS[i - 3]] = i
 end
 for i = 4, #ARGV do
-  local seq, stream = KEYS[2 * i - 7], KEYS[2 * i - 6]
+  local stream = KEYS[i - 3]
   local body = string.sub(ARGV[i], 2)
-  local n = redis.pcall('INCR', seq)
-  if type(n) ~= 'table' and n == 1 and string.byte(ARGV[i], 1) == 48 then
+  local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], '0-*', 'e', body)
+  local n = type(added) == 'string' and tonumber(string.match(added, '^0%-(%d+)$'))
+  if n == 1 and string.byte(ARGV[i], 1) == 48 then
     local head = string.match(body, '^{"job_id":"[^"]*","tenant_id":"[^"]*"')
     local ts = string.match(body, '"ts":"[^"]*"}$')
     if head and ts then
-      local marker = '{"id":1,' .. string.sub(head, 2) ..
-        ',"kind":"reload","data":{"reason":"events_lost"},' .. ts
-      redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], '1-0', 'e', marker)
-      redis.call('PUBLISH', ARGV[3], marker)
-      n = redis.pcall('INCR', seq)
+      local marker = head .. ',"kind":"reload","data":{"reason":"events_lost"},' .. ts
+      redis.call('DEL', stream)
+      redis.call('XADD', stream, '0-1', 'e', marker)
+      redis.call('XADD', stream, '0-2', 'e', body)
+      live[#live + 1] = '{"id":1,' .. string.sub(marker, 2)
+      n = 2
     end
   end
-  if type(n) == 'table' then
-    out[#out + 1] = n.err
+  if n then
+    live[#live + 1] = '{"id":' .. string.format('%d', n) .. ',' .. string.sub(body, 2)
+    out[#out + 1] = n
+  elseif type(added) == 'table' then
+    out[#out + 1] = added.err
   else
-    -- '%d', not Lua's own number formatting ('%.14g', a floating-point print).
-    local id = string.format('%d', n)
-    local payload = '{"id":' .. id .. ',' .. string.sub(body, 2)
-    local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], id .. '-0', 'e', payload)
-    if type(added) == 'table' then
-      out[#out + 1] = added.err
-    else
-      redis.call('PUBLISH', ARGV[3], payload)
-      out[#out + 1] = n
-    end
+    out[#out + 1] = 'unexpected stream id'
   end
-  if last[seq] == i then
-    redis.pcall('EXPIRE', seq, ARGV[2])
+  if last[stream] == i then
     redis.pcall('EXPIRE', stream, ARGV[2])
   end
+end
+if #live > 0 then
+  redis.call('PUBLISH', ARGV[3], table.concat(live, '\n'))
 end
 return out
 "#;
 
-/// One event ready to write: its job's keys and its JSON body without the id.
+/// One event ready to write: its job's stream and its JSON body without the id.
 pub(super) struct Entry {
-    pub seq_key: String,
     pub stream_key: String,
     pub body: String,
-    /// The job's first event (`accepted`): the one event that may find no sequence.
+    /// The job's first event (`accepted`): the one event that may find no stream.
     pub first: bool,
 }
 
@@ -304,9 +308,9 @@ impl Writer {
             Call::Cached => redis::cmd("EVALSHA").arg(&self.hash).to_owned(),
             Call::Source => redis::cmd("EVAL").arg(PUBLISH_SCRIPT).to_owned(),
         };
-        cmd.arg(2 * entries.len());
+        cmd.arg(entries.len());
         for entry in entries {
-            cmd.arg(&entry.seq_key).arg(&entry.stream_key);
+            cmd.arg(&entry.stream_key);
         }
         cmd.arg(target.max_len)
             .arg(target.ttl_secs)

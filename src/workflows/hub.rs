@@ -119,7 +119,7 @@ impl Hub {
                             let Ok(payload) = msg.get_payload::<String>() else {
                                 continue;
                             };
-                            if let Some(event) = EventBus::decode(&payload) {
+                            for event in EventBus::decode_all(&payload) {
                                 self.dispatch(event);
                             }
                         }

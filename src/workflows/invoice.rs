@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::registry::{StepContext, StepError, StepFuture, WorkflowCode};
 use crate::{
     domain::{
+        customer_messages,
         gst::format_inr,
         invoice_documents,
         invoices::{self, InvoiceError, InvoiceRequest},
@@ -137,11 +138,16 @@ fn deliver(ctx: StepContext) -> StepFuture {
             .ok_or_else(|| StepError::Permanent("the invoice is gone".into()))?;
         let inv = &doc.invoice;
         let filename = format!("{}.pdf", inv.number.replace('/', "-"));
-        let caption = format!(
-            "{} - invoice {} - {}",
-            doc.seller.name,
-            inv.number,
-            format_inr(inv.total_paise)
+        let total = format_inr(inv.total_paise);
+        // The caption and the email in the customer's language.
+        let message = customer_messages::invoice_message(
+            &doc.buyer_preferred_language,
+            &customer_messages::InvoiceFacts {
+                buyer: &doc.buyer.name,
+                seller: &doc.seller.name,
+                number: &inv.number,
+                total: &total,
+            },
         );
         let mut whatsapp_error = None;
         // The job's result is this step's output: say which invoice it was about.
@@ -169,7 +175,7 @@ fn deliver(ctx: StepContext) -> StepFuture {
                 )
             );
             match wa
-                .send_document(from, phone, &link, &filename, &caption)
+                .send_document(from, phone, &link, &filename, &message.caption)
                 .await
             {
                 Ok(wamid) => {
@@ -198,20 +204,13 @@ fn deliver(ctx: StepContext) -> StepFuture {
             .await
             .map_err(|e| StepError::Transient(e.to_string()))?
             .ok_or_else(|| StepError::Transient("the rendered invoice is missing".into()))?;
-        let body = format!(
-            "Namaste {} ji,\n\nPlease find attached invoice {} from {} for {}.\n\nDhanyavaad!\n",
-            doc.buyer.name,
-            inv.number,
-            doc.seller.name,
-            format_inr(inv.total_paise)
-        );
         match ctx
             .deps
             .mailer
             .send_with_attachment(
                 email,
-                &format!("Invoice {} from {}", inv.number, doc.seller.name),
-                body,
+                &message.subject,
+                message.body,
                 &filename,
                 "application/pdf",
                 bytes,

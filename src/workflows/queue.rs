@@ -221,11 +221,19 @@ impl JobQueue {
         }
         let sends = by_workflow
             .into_iter()
-            .map(|(workflow, pushes)| async move {
-                self.producer(workflow)?
-                    .push_many(&pushes)
-                    .await
-                    .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
+            .map(|(workflow, mut pushes)| async move {
+                let producer = self.producer(workflow)?;
+                // One job (a request's enqueue, a retry) joins the other single pushes
+                // of the moment in one script call; a batch is one call already.
+                let pushed = match (pushes.pop(), pushes.is_empty()) {
+                    (Some(push), true) => producer.push_batched(push).await,
+                    (Some(push), false) => {
+                        pushes.push(push);
+                        producer.push_many(&pushes).await.map(drop)
+                    }
+                    (None, _) => Ok(()),
+                };
+                pushed.map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
             });
         futures::future::try_join_all(sends).await?;
         Ok(())
@@ -320,10 +328,9 @@ impl JobQueue {
             delay,
         };
         self.producer(workflow)?
-            .push_many(&[push_of(&d)?])
+            .push_batched(push_of(&d)?)
             .await
-            .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))?;
-        Ok(())
+            .map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
     }
 
     /// Pushes an operator-requeued job again and announces it.

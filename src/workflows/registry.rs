@@ -40,6 +40,8 @@ pub struct StepDeps {
     pub whatsapp: Option<crate::integrations::whatsapp_send::WhatsAppSender>,
     /// The approved template for reminders outside the 24-hour window.
     pub reminder_template: String,
+    /// Which translation of that template each customer language gets.
+    pub template_languages: crate::domain::customer_messages::TemplateLanguages,
     pub store: crate::integrations::storage::DocumentStore,
     /// Keys the signed invoice download links.
     pub portal_key: Arc<Vec<u8>>,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::registry::{StepContext, StepError, StepFuture, WorkflowCode};
 use crate::{
-    domain::{gst::format_inr, reminders},
+    domain::{customer_messages, gst::format_inr, reminders},
     integrations::whatsapp_send::SendError,
 };
 
@@ -35,6 +35,11 @@ struct Composed {
     email: Option<String>,
     phone_number_id: Option<String>,
     prefer_email: bool,
+    /// The customer's `preferred_language`, for the template's translation and the email
+    /// subject. Defaulted so a job composed before the field existed (a retried `send`)
+    /// still reads, as Hinglish.
+    #[serde(default)]
+    language: String,
 }
 
 fn reminder_id(input: &Value) -> Result<Uuid, StepError> {
@@ -90,6 +95,7 @@ fn compose(ctx: StepContext) -> StepFuture {
             email: c.email,
             phone_number_id: c.phone_number_id,
             prefer_email: c.preferred_channel == "email",
+            language: c.preferred_language,
         };
         serde_json::to_value(composed).map_err(|e| StepError::Permanent(e.to_string()))
     })
@@ -114,8 +120,9 @@ fn send(ctx: StepContext) -> StepFuture {
                     c.amount.clone(),
                     c.business_name.clone(),
                 ];
+                let language = ctx.deps.template_languages.code_for(&c.language);
                 result = wa
-                    .send_template(from, phone, &ctx.deps.reminder_template, "en", &params)
+                    .send_template(from, phone, &ctx.deps.reminder_template, language, &params)
                     .await;
             }
             match result {
@@ -133,7 +140,7 @@ fn send(ctx: StepContext) -> StepFuture {
                 "no way to reach the customer: {why}; no email address"
             )));
         };
-        let subject = format!("Payment reminder from {}", c.business_name);
+        let subject = customer_messages::reminder_subject(&c.language, &c.business_name);
         match ctx.deps.mailer.send(email, &subject, c.text.clone()).await {
             Ok(()) => Ok(json!({"channel": "email", "whatsapp_error": whatsapp_failure})),
             Err(crate::integrations::email::MailError::Smtp(e)) => {

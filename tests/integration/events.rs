@@ -27,6 +27,15 @@ async fn bus() -> (EventBus, redis::Client, String) {
     )
 }
 
+/// The events of a subscription, one at a time: a message carries a flush's events, a
+/// line each.
+fn live_events(pubsub: &mut redis::aio::PubSub) -> impl futures::Stream<Item = JobEvent> + '_ {
+    pubsub.on_message().flat_map(|msg| {
+        let payload = msg.get_payload::<String>().unwrap();
+        futures::stream::iter(EventBus::decode_all(&payload).collect::<Vec<_>>())
+    })
+}
+
 /// Publishes `count` events on `job` one after the other, as a job's steps do; returns
 /// their ids in publishing order.
 async fn publisher(bus: &EventBus, job: Uuid, tenant: Uuid, who: usize, count: usize) -> Vec<u64> {
@@ -91,20 +100,18 @@ async fn concurrent_publishers_get_gapless_ids_per_job_in_fewer_round_trips() {
     }
     assert_eq!(replayed.len(), total);
     // Live: each event once, as replay has it, and per job in id order.
-    let mut messages = pubsub.on_message();
+    let mut messages = Box::pin(live_events(&mut pubsub));
     let mut last_live: HashMap<Uuid, u64> = HashMap::new();
     for _ in 0..JOBS {
         let accepted = messages.next().await.unwrap();
-        let accepted = EventBus::decode(&accepted.get_payload::<String>().unwrap()).unwrap();
         assert_eq!((accepted.kind.as_str(), accepted.id), ("accepted", 1));
         last_live.insert(accepted.job_id, 1);
     }
     for _ in 0..total {
-        let msg = tokio::time::timeout(Duration::from_secs(10), messages.next())
+        let live = tokio::time::timeout(Duration::from_secs(10), messages.next())
             .await
             .expect("a published event never arrived live")
             .unwrap();
-        let live: JobEvent = EventBus::decode(&msg.get_payload::<String>().unwrap()).unwrap();
         assert_eq!(Some(&live), replayed.get(&(live.job_id, live.id)));
         let last = last_live.entry(live.job_id).or_default();
         assert_eq!(live.id, *last + 1, "live events of a job out of order");
@@ -135,16 +142,22 @@ async fn publishing_survives_a_flushed_script_cache() {
     let (job, tenant) = (Uuid::now_v7(), Uuid::new_v4());
     assert_eq!(bus.publish(job, tenant, "accepted", json!({})).await, Ok(1));
     // Each publish after a flush meets NOSCRIPT and is sent again with the source: two
-    // round trips. (One if another test's bus cached the script again in between.)
+    // round trips. One if another test's bus cached the script again in between, which
+    // a busy suite does often enough that three publishes, always three, may never
+    // meet it (as seen); hence "until met", with a bound.
     let mut extra = Vec::new();
-    for id in 2..=4 {
+    for id in 2..=30 {
         flush_scripts(&client).await;
         let before = bus.batch_stats().round_trips;
         assert_eq!(bus.publish(job, tenant, "step", json!({})).await, Ok(id));
         extra.push(bus.batch_stats().round_trips - before);
+        if extra.len() >= 3 && extra.contains(&2) {
+            break;
+        }
     }
     assert!(extra.iter().all(|&n| n == 1 || n == 2), "{extra:?}");
     assert!(extra.contains(&2), "NOSCRIPT never met: {extra:?}");
+    let published = 1 + extra.len() as u64;
     // Flushes while concurrent publishers are mid-stream: the numbering still has no gap
     // and no repeat.
     let flusher = {
@@ -165,7 +178,7 @@ async fn publishing_survives_a_flushed_script_cache() {
         .iter()
         .map(|e| e.id)
         .collect();
-    assert_eq!(ids, (1..=4 + 100).collect::<Vec<_>>());
+    assert_eq!(ids, (1..=published + 100).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -173,11 +186,11 @@ async fn a_failing_event_fails_only_its_own_caller() {
     let (bus, client, namespace) = bus().await;
     let (good, bad, tenant) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::new_v4());
     assert_eq!(bus.publish(bad, tenant, "accepted", json!({})).await, Ok(1));
-    // A sequence that is no longer a number: the script fails for this job only.
+    // A stream key that now holds a string: the script fails for this job only.
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let () = redis::cmd("SET")
-        .arg(format!("{namespace}:evseq:{bad}"))
-        .arg("not a number")
+        .arg(format!("{namespace}:events:{bad}"))
+        .arg("not a stream")
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -190,9 +203,9 @@ async fn a_failing_event_fails_only_its_own_caller() {
     );
     assert_eq!(bus.batch_stats().flushes, flushes + 1);
     let failed = failed.unwrap_err().to_string();
-    assert!(failed.contains("not an integer"), "{failed}");
+    assert!(failed.contains("WRONGTYPE"), "{failed}");
     assert_eq!(ok, Ok(1));
-    assert_eq!(bus.replay(bad, 0).await.unwrap().len(), 1);
+    assert_eq!(bus.replay(good, 0).await.unwrap().len(), 1);
 }
 
 /// Redis lost a job's events (here: its keys deleted, as a flush or a restart without
@@ -210,7 +223,6 @@ async fn an_event_after_its_job_lost_its_events_is_preceded_by_a_reload() {
     );
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let () = redis::cmd("DEL")
-        .arg(format!("{namespace}:evseq:{job}"))
         .arg(format!("{namespace}:events:{job}"))
         .query_async(&mut conn)
         .await
@@ -230,10 +242,9 @@ async fn an_event_after_its_job_lost_its_events_is_preceded_by_a_reload() {
     assert_eq!(events[0].tenant_id, tenant);
     assert_eq!(events[0].ts, events[1].ts);
     assert_eq!(events[1].data, data);
-    let mut live = pubsub.on_message();
+    let mut live = Box::pin(live_events(&mut pubsub));
     for want in &events {
-        let msg = live.next().await.unwrap();
-        let got = EventBus::decode(&msg.get_payload::<String>().unwrap()).unwrap();
+        let got = live.next().await.unwrap();
         assert_eq!(&got, want);
     }
 }
@@ -255,10 +266,7 @@ async fn every_event_key_expires_however_a_batch_holds_its_jobs() {
     }
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     for job in &jobs {
-        for key in [
-            format!("{namespace}:events:{job}"),
-            format!("{namespace}:evseq:{job}"),
-        ] {
+        for key in [format!("{namespace}:events:{job}")] {
             let ttl: i64 = redis::cmd("TTL")
                 .arg(&key)
                 .query_async(&mut conn)

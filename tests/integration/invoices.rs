@@ -116,7 +116,8 @@ async fn the_pdf_carries_every_mandatory_field_and_is_emailed_as_an_attachment()
     // A tampered link finds nothing.
     let bad = format!("{}/pub/invoices/{id}/{}", t.base, "0".repeat(32));
     assert_eq!(client().get(&bad).send().await.unwrap().status(), 404);
-    let mail = login_code_for_subject(&email, "Invoice").await;
+    // The buyer's language is the default, Hinglish.
+    let mail = login_code_for_subject(&email, "ka bill").await;
     assert!(mail.contains("Content-Disposition: attachment"), "{mail}");
     assert!(mail.contains(".pdf"));
     let delivered: Option<String> =

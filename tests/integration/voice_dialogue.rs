@@ -1,5 +1,6 @@
 //! Voice conversations across turns: confirmations, context ("uska"), mixed payments,
-//! erasure confirmed by the owner's emailed code, and tenants kept apart.
+//! erasure confirmed by the owner's emailed code, tenants kept apart, and a weekly
+//! reminder said by voice.
 
 use execora::domain::customers;
 use uuid::Uuid;
@@ -211,5 +212,31 @@ async fn with_no_provider_configured_espeak_ng_speaks_the_reply() {
         .unwrap();
     assert_eq!(&bytes[..4], b"RIFF");
     assert!(bytes.len() > 1000, "a spoken sentence, not an empty file");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_weekday_reminder_said_by_voice_repeats_weekly() {
+    let env = offline(TestEnv::new().await);
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, ramesh, token) = shop(&t, &env).await;
+    let mut ws = WsClient::connect(&t.ws_url, &token).await;
+    let said = say(
+        &mut ws,
+        "w",
+        "Ramesh ko har somvar 10 baje 500 ka reminder bhejo",
+    )
+    .await;
+    assert_eq!(event(&said, "result")["status"], "done", "{said:?}");
+    let schedule: serde_json::Value =
+        sqlx::query_scalar("select schedule from reminders where customer_id = $1")
+            .bind(ramesh)
+            .fetch_one(&t.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        schedule,
+        serde_json::json!({"kind": "weekly", "spec": {"weekday": 0, "hour": 10, "minute": 0}})
+    );
     t.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Reply languages over the socket: Devanagari transcripts answered in Hindi for the
 //! turn, "Hindi mein bolo" for the session, a language we do not speak answered with the
-//! ones we do; and a payment said as a total with halves, written as the total.
+//! ones we do; a customer's own language set by voice; and a payment said as a total
+//! with halves, written as the total.
 
 use serde_json::Value;
 
@@ -79,5 +80,51 @@ async fn a_total_paid_in_halves_is_written_as_the_total() {
         .collect();
     // Payments are credits to the balance, stored negative: two halves of ₹1,000.
     assert_eq!(payments, vec![-50_000, -50_000]);
+    t.stop().await;
+}
+
+async fn preferred_language(t: &TestApp, customer: uuid::Uuid) -> String {
+    sqlx::query_scalar("select preferred_language from customers where id = $1")
+        .bind(customer)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_customers_language_is_set_by_voice_and_answered_in_the_sessions_language() {
+    let env = offline(TestEnv::new().await);
+    let t = TestApp::start(&env, true, true).await;
+    let (_, _, ramesh, token) = shop(&t, &env).await;
+    let mut ws = WsClient::connect(&t.ws_url, &token).await;
+
+    let events = say(&mut ws, "cl", "Ramesh ko Hindi mein message bhejna").await;
+    let result = event(&events, "result");
+    assert_eq!(result["intent"], "set_customer_language", "{result}");
+    assert_eq!(result["status"], "done", "{result}");
+    let (text, lang) = reply(&events);
+    assert!(
+        text.contains("Ramesh Kumar ko ab bill aur reminder Hindi mein"),
+        "{text}"
+    );
+    assert_eq!(
+        lang, "hinglish",
+        "the session's language is not the customer's"
+    );
+    assert_eq!(preferred_language(&t, ramesh).await, "hindi");
+
+    say(&mut ws, "cl", "English mein bolo").await;
+    let (text, _) = reply(&say(&mut ws, "cl", "send Ramesh's messages in English").await);
+    assert!(
+        text.contains("will get bills and reminders in English"),
+        "{text}"
+    );
+    assert_eq!(preferred_language(&t, ramesh).await, "english");
+
+    say(&mut ws, "cl", "Hindi mein bolo").await;
+    let (text, lang) = reply(&say(&mut ws, "cl", "रमेश को हिंग्लिश में मैसेज भेजना").await);
+    assert!(text.contains("हिंग्लिश में जाएँगे"), "{text}");
+    assert_eq!(lang, "hindi");
+    assert_eq!(preferred_language(&t, ramesh).await, "hinglish");
     t.stop().await;
 }

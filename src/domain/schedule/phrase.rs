@@ -1,7 +1,7 @@
 //! Which kind of schedule a phrase asks for, and when it first fires.
 //!
-//! `parse` tries the patterns from most to least specific (monthly, every N, daily, one
-//! off) on the phrase's lowercase words, looking only at the words next to a few keywords
+//! `parse` tries the patterns from most to least specific (monthly, every N, weekly,
+//! daily, one off) on the phrase's lowercase words, looking only at the words next to a few keywords
 //! so the rest of a voice command is tolerated. Times of day are read by `clock`; this
 //! file decides the pattern and, for one-off reminders, the day and instant.
 
@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{
     Schedule, ScheduleError, Tz, add_days,
     clock::{Clock, DEFAULT_HOUR, count, is_ordinal, time_of_day},
-    local_date, local_to_utc, out_of_range,
+    local_date, local_to_utc, out_of_range, weekday,
 };
 
 /// "har mahine 1 tareekh" without a time: mid-morning, when a dues reminder is welcome.
@@ -24,8 +24,9 @@ const DAILY_WORDS: &[&str] = &["daily", "roz", "roj", "rozana", "rojana", "every
 const DAY_WORDS: &[&str] = &["din", "day", "days", "dino"];
 
 /// Parses an RFC 3339 time or a Hinglish/English phrase. Tried in this order, so the more
-/// specific patterns win: monthly, every N minutes/hours, daily, "N minute baad", a named
-/// day (aaj/kal/parso), and finally a bare time ("9 baje": its next occurrence).
+/// specific patterns win: monthly, every N minutes/hours, every weekday, daily, "N minute
+/// baad", a named day (aaj/kal/parso, a weekday), and finally a bare time ("9 baje": its
+/// next occurrence).
 pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, ScheduleError> {
     let trimmed = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
@@ -41,9 +42,12 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, Schedul
         Some(s) => Some(s),
         None => match parse_every(&words, now)? {
             Some(s) => Some(s),
-            None => match parse_daily(&words)? {
+            None => match weekday::parse_weekly(&words, EVERY)? {
                 Some(s) => Some(s),
-                None => parse_once(&words, now, tz)?.map(Schedule::Once),
+                None => match parse_daily(&words)? {
+                    Some(s) => Some(s),
+                    None => parse_once(&words, now, tz)?.map(Schedule::Once),
+                },
             },
         },
     };
@@ -183,6 +187,10 @@ fn parse_once(
         } else {
             Err(ScheduleError::PastTime)
         };
+    }
+    if let Some(day) = weekday::named(words) {
+        let clock = clock.unwrap_or(Clock::at(DEFAULT_HOUR));
+        return weekday::next_named(day, clock, now, tz).map(Some);
     }
     let Some(clock) = clock else {
         return Ok(None);

@@ -31,6 +31,11 @@ fn wrong_entities(ex: &Example, p: &ParsedIntent) -> Vec<&'static str> {
     if ex.intent == K::UpdateStock && e.quantity != x.quantity {
         bad.push("quantity");
     }
+    let language_matters = matches!(ex.intent, K::SetCustomerLanguage)
+        || (ex.intent == K::SwitchLanguage && x.language.is_some());
+    if language_matters && e.language != x.language {
+        bad.push("language");
+    }
     bad
 }
 

@@ -4,7 +4,8 @@
 //! `{d}` a Devanagari name, `{a}`/`{b}` amounts (the expected amount is their sum),
 //! `{h}` half of the last amount in digits (a part of a total already said), `{A}` a
 //! Devanagari amount, `{i}`/`{I}` items, `{p}`/`{P}` a product, `{q}` a stock quantity
-//! with its unit, `{t}`/`{T}` a reminder time, `{n}` a phone number. A template without a
+//! with its unit, `{t}`/`{T}` a reminder time, `{n}` a phone number, `{l}`/`{L}` a
+//! language's name (Roman, Devanagari). A template without a
 //! name that uses a pronoun ("uska", "his") expects the active customer.
 
 use super::slots::{self, Halves};
@@ -153,6 +154,15 @@ fn value(slot: &str, split: Split, rng: &mut Rng, e: &mut Expect, last: &mut i64
         "t" => rng.pick(slots::TIMES).to_string(),
         "T" => rng.pick(slots::DEV_TIMES).to_string(),
         "n" => phone(rng),
+        "l" | "L" => {
+            let (said, language) = *rng.pick(if slot == "L" {
+                slots::DEV_LANGUAGES
+            } else {
+                slots::LANGUAGES
+            });
+            e.language = Some(language);
+            said.to_string()
+        }
         _ => String::new(),
     }
 }

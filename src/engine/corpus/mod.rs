@@ -9,6 +9,7 @@
 //! and names it has not met. Generation is seeded, so every start trains the same model.
 
 mod billing;
+mod extra_language;
 mod extra_money;
 mod extra_polite;
 mod extra_shop;
@@ -68,6 +69,8 @@ fn templates() -> Vec<(&'static str, IntentKind)> {
         // New lists go last: the held-out fifth is counted along this order, so an
         // appended list leaves every earlier template in the split it was in.
         extra_polite::TEMPLATES,
+        extra_language::TEMPLATES,
+        extra_language::OTHER_TEMPLATES,
     ] {
         all.extend_from_slice(list);
     }

@@ -6,6 +6,8 @@
 //! speech-to-text writes them. Devanagari values carry the Roman spelling the parser
 //! must produce for them.
 
+use crate::engine::intent::Language;
+
 /// (training, held-out) halves of a list.
 pub(super) struct Halves<T: 'static> {
     pub train: &'static [T],
@@ -137,4 +139,18 @@ pub(super) const PREFIXES: &[&str] = &[
 #[rustfmt::skip]
 pub(super) const SUFFIXES: &[&str] = &[
     "", "", "", "", " please", " jaldi", " bhai", " zara", "?", ".",
+];
+
+/// A language's name as said (any case: speech-to-text capitalises at will).
+#[rustfmt::skip]
+pub(super) const LANGUAGES: &[(&str, Language)] = &[
+    ("Hindi", Language::Hindi), ("hindi", Language::Hindi), ("English", Language::English),
+    ("english", Language::English), ("angrezi", Language::English),
+    ("Hinglish", Language::Hinglish), ("hinglish", Language::Hinglish),
+];
+
+#[rustfmt::skip]
+pub(super) const DEV_LANGUAGES: &[(&str, Language)] = &[
+    ("हिंदी", Language::Hindi), ("हिन्दी", Language::Hindi), ("अंग्रेज़ी", Language::English),
+    ("इंग्लिश", Language::English), ("हिंग्लिश", Language::Hinglish),
 ];

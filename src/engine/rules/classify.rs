@@ -8,7 +8,7 @@
 //! named customer) settle the rest.
 
 use super::cues::*;
-use super::lexicon::{has_any, has_phrase, is_time_word, mode, unit};
+use super::lexicon::{has_any, has_phrase, is_content, is_time_word, mode, unit};
 use super::normalize::Tok;
 use crate::engine::intent::{IntentKind, Language};
 
@@ -54,6 +54,18 @@ pub(super) fn kind(t: &[Tok], f: &Facts) -> IntentKind {
 fn records(t: &[Tok], f: &Facts) -> Option<IntentKind> {
     use IntentKind as K;
     let any = |w: &[&str]| has_any(t, w);
+    if super::preference::for_customer(t, f.who, f.named) {
+        // "Ramesh ko kal 10 baje Hindi mein reminder bhejo" asks for a reminder.
+        let later = t
+            .iter()
+            .any(|w| is_time_word(&w.text) && !matches!(w.text.as_str(), "har" | "every"));
+        let reminder = later && (any(REMINDER) || messages_later(t));
+        return Some(if reminder {
+            K::CreateReminder
+        } else {
+            K::SetCustomerLanguage
+        });
+    }
     if language(t).is_some() || other_language(t) {
         return Some(K::SwitchLanguage);
     }
@@ -95,7 +107,10 @@ fn records(t: &[Tok], f: &Facts) -> Option<IntentKind> {
         return Some(K::AddDiscount);
     }
     let money_words = any(CREDIT) || any(BALANCE) || any(PAY);
-    if any(CONFIRM) || (any(&["bana", "banao", "banado"]) && !f.items && !money_words) {
+    // "theek hai, bana do" confirms the draft; "chai bana do" asks for something to be
+    // made, so a word that could be a thing (or a name) leaves it unconfirmed.
+    let makes = any(&["bana", "banao", "banado"]) && !t.iter().any(is_content);
+    if any(CONFIRM) || (makes && !f.items && !money_words) {
         return Some(K::ConfirmInvoice);
     }
     daily(t).then_some(K::DailySummary)
@@ -255,12 +270,7 @@ fn money(t: &[Tok], f: &Facts) -> Option<IntentKind> {
 
 /// The language asked for: a language name with a word that asks to switch.
 pub(super) fn language(t: &[Tok]) -> Option<Language> {
-    let lang = t.iter().find_map(|w| match w.text.as_str() {
-        "english" | "angrezi" | "angreji" => Some(Language::English),
-        "hindi" => Some(Language::Hindi),
-        "hinglish" => Some(Language::Hinglish),
-        _ => None,
-    })?;
+    let lang = super::preference::named(t)?;
     let cue = [
         "mein", "me", "main", "in", "bolo", "bol", "boliye", "speak", "talk", "baat", "language",
         "bhasha", "switch", "reply", "jawab", "use",

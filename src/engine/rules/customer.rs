@@ -154,6 +154,7 @@ fn about_one_customer(kind: IntentKind) -> bool {
             | K::CreateReminder
             | K::CancelReminder
             | K::SendInvoice
+            | K::SetCustomerLanguage
     )
 }
 

@@ -100,8 +100,8 @@ const TIME: &[&str] = &[
     "ghanta", "hour", "hours", "din", "day", "days", "hafte", "hafta", "week", "weeks", "mahine",
     "mahina", "month", "months", "tareekh", "tarikh", "tareek", "date", "subah", "shaam", "sham",
     "raat", "dopahar", "morning", "evening", "night", "baad", "after", "later", "next", "agle",
-    // Weekdays: the reminders' schedule grammar does not read them yet, but the phrase
-    // is the time said, and no weekday is a name or a product.
+    // Weekdays ("har somvar", read by `domain::schedule`): no weekday is a name or a
+    // product.
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "somvar",
     "somwar", "mangalvar", "mangalwar", "budhvar", "budhwar", "guruvar", "guruwar", "shukravar",
     "shukrawar", "shanivar", "shaniwar", "ravivar", "raviwar", "itwar", "itvar",
@@ -146,6 +146,11 @@ const STOP: &[&str] = &[
     "haan", "nahi", "nahin", "theek", "thik", "bilkul", "pakka", "final", "sab", "sabka", "saare",
     "sare", "sabhi", "sari", "saari", "bina", "saath", "wapas", "pichla", "pichle", "bhugtan",
     "pending", "hindi", "english", "angrezi", "sirf", "bas", "ek", "aadmi",
+    // Languages and the words said about them ("Ramesh ko Hinglish mein message bhejna")
+    "hinglish", "angreji", "inglish", "bhasha", "language", "messages", "msgs", "sandesh",
+    "reply", "speak", "talk", "baat", "prefer", "prefers", "preferred", "bhejiye", "bhejen",
+    "samajhta", "samajhti", "samajhte", "padhta", "padhti", "padhte", "understands", "reads",
+    "sending", "sent", "should", "must", "shall", "jawab", "javab",
     // English verbs and fillers
     "the", "a", "an", "is", "are", "was", "of", "for", "from", "with", "and", "please", "my", "i",
     "we", "you", "add", "create", "make", "send", "show", "check", "list", "what", "how", "much",

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{AckAfter, Producer, Push, QueueConfig, StreamBackend};
 
+mod batched;
 mod deferred;
 mod delayed;
 
