@@ -46,7 +46,8 @@ enum Command {
         #[arg(long, default_value = "owner")]
         role: String,
     },
-    /// Create (or find) the demo business and print `TENANT USER` ids.
+    /// Create (or find) the demo business, its owner (password kept in
+    /// `<data_dir>/demo-owner-password`) and sample data; print `TENANT USER` ids.
     DemoTenant,
     /// List, show, retry and cancel jobs through a server's API (needs --token).
     Jobs {
@@ -55,10 +56,13 @@ enum Command {
         #[command(subcommand)]
         command: operator::JobsCommand,
     },
-    /// Queue figures per workflow through a server's API (needs --token).
+    /// Queue figures per workflow, or pause / resume one, through a server's API
+    /// (needs --token; pausing needs an owner's).
     Queues {
         #[command(flatten)]
         conn: operator::Connection,
+        #[command(subcommand)]
+        command: Option<operator::QueuesCommand>,
     },
 }
 
@@ -77,7 +81,7 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Jobs { conn, command } => return operator::main(conn, Some(command)),
-        Command::Queues { conn } => return operator::main(conn, None),
+        Command::Queues { conn, command } => return operator::queues(conn, command),
         other => other,
     };
     let settings = match Settings::load() {
@@ -135,14 +139,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::DemoTenant => {
             let pool = db::connect(&settings).await?;
-            let (tenant, user) = domain::businesses::ensure_demo(
+            let shop = domain::demo::ensure(
                 &pool,
-                "Demo Kirana Store",
-                "owner@demo.execora.local",
-                Some("demo-phone-number-id"),
+                &settings.data_dir,
+                settings.reminders.min_interval_minutes,
             )
             .await?;
-            println!("{tenant} {user}");
+            println!("{} {}", shop.tenant, shop.owner);
             Ok(())
         }
         Command::Serve => serve(App::build(settings).await?, false).await,

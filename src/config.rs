@@ -30,8 +30,8 @@ pub use providers::{
 };
 pub use sections::{
     AuthSettings, EventSettings, HttpSettings, JobSettings, JwtSettings, LimitSettings,
-    LogSettings, ReminderSettings, SmtpSettings, StorageSettings, VoiceSettings, WhatsAppSettings,
-    WsSettings,
+    LogSettings, ReminderSettings, SentrySettings, SmtpSettings, StorageSettings, VoiceSettings,
+    WhatsAppSettings, WsSettings,
 };
 
 /// How a raw environment string becomes a TOML value before typed deserialisation.
@@ -150,6 +150,8 @@ settings! {
     "otel.protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", Text, "http/protobuf", "`http/protobuf` or `http/json` (gRPC is not supported).";
     "otel.headers", "OTEL_EXPORTER_OTLP_HEADERS", Secret, "", "Extra export headers, `key=value` comma-separated, values URL-encoded (e.g. `authorization=Basic%20...`).";
     "otel.service_name", "OTEL_SERVICE_NAME", Text, "execora", "`service.name` of exported spans.";
+    "sentry.dsn", "EXECORA_SENTRY_DSN", Secret, "", "Sentry (or compatible) DSN: every 5xx, panic and job that ends `failed` or `dead` becomes one event, tagged with trace, tenant, workflow and step, without personal data. Empty = off (nothing installed).";
+    "sentry.environment", "EXECORA_SENTRY_ENVIRONMENT", Text, "", "The events' environment; empty = the profile (`development` or `production`).";
     "providers.stt", "EXECORA_STT_PROVIDER", Text, "none", "Speech-to-text: `none`, `deepgram` or `openai` (any OpenAI-compatible transcription endpoint).";
     "providers.deepgram.api_key", "EXECORA_DEEPGRAM_API_KEY", Secret, "", "Deepgram API key (required when the STT provider is `deepgram`).";
     "providers.deepgram.base_url", "EXECORA_DEEPGRAM_BASE_URL", Text, "https://api.deepgram.com", "Deepgram base URL (tests point it at a local fake).";
@@ -204,6 +206,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub log: LogSettings,
     pub otel: OtelSettings,
+    pub sentry: SentrySettings,
     pub auth: AuthSettings,
     pub smtp: SmtpSettings,
     pub limits: LimitSettings,

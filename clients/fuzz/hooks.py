@@ -23,6 +23,7 @@ import os
 import threading
 import time
 import uuid
+from urllib.parse import quote
 
 import httpx
 import schemathesis
@@ -115,10 +116,19 @@ class OwnerToken:
 
 @schemathesis.hook
 def after_call(context, case, response):
-    """Notices a successful sign-out-everywhere, which ends the current token."""
-    revoke = case.method.upper() == "POST" and case.path.endswith("/auth/sessions/revoke")
-    if revoke and response.status_code < 300:
+    """Notices a successful sign-out-everywhere, which ends the current token, and
+    resumes a queue the fuzzer paused (a pause holds that workflow for the whole
+    server, and the state outlives the run in the server's Redis namespace)."""
+    post = case.method.upper() == "POST"
+    if post and case.path.endswith("/auth/sessions/revoke") and response.status_code < 300:
         OWNER.revoked()
+    if post and case.path.endswith("/queues/{workflow}/pause") and response.status_code < 300:
+        workflow = quote(str((case.path_parameters or {}).get("workflow", "")), safe="")
+        httpx.post(
+            f"{BASE_URL}/api/v1/queues/{workflow}/resume",
+            headers={"Authorization": f"Bearer {OWNER.current()}"},
+            timeout=30,
+        ).raise_for_status()
 
 
 def _heads(value) -> bool:

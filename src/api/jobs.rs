@@ -150,7 +150,9 @@ impl JobsApi {
         .await
     }
 
-    /// Cancel a job that has not started, or is waiting to retry.
+    /// Cancel a job that has not started or is waiting to retry, or dismiss a dead letter
+    /// (a failed or dead job: it is no longer offered for retry). 409
+    /// `job_not_cancellable` for a running, succeeded or cancelled job.
     #[oai(path = "/jobs/:id/cancel", method = "post", operation_id = "cancelJob")]
     async fn cancel(
         &self,

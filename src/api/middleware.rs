@@ -159,6 +159,9 @@ pub async fn limit_user<E: Endpoint>(
     };
     // The request's span (from `observe`) learns its tenant, and so do its log lines.
     tracing::Span::current().record("tenant_id", tracing::field::display(principal.tenant_id));
+    if let Some(slot) = req.data::<super::observe::TenantSlot>() {
+        let _ = slot.0.set(principal.tenant_id);
+    }
     req.set_data(principal);
     let limit = Limit {
         name: "api",

@@ -29,6 +29,7 @@ mod nodelay;
 mod observe;
 mod probes;
 mod products;
+mod queue_pause;
 mod queues;
 mod razorpay;
 mod reminders;
@@ -94,7 +95,7 @@ type Apis = (
     ledger::LedgerApi,
     reminders::RemindersApi,
     jobs::JobsApi,
-    queues::QueuesApi,
+    (queues::QueuesApi, queue_pause::QueuePauseApi),
     probes::ProbesApi,
     webhooks::WebhooksApi,
     razorpay::RazorpayApi,
@@ -115,7 +116,7 @@ fn service() -> OpenApiService<Apis, ()> {
             ledger::LedgerApi,
             reminders::RemindersApi,
             jobs::JobsApi,
-            queues::QueuesApi,
+            (queues::QueuesApi, queue_pause::QueuePauseApi),
             probes::ProbesApi,
             webhooks::WebhooksApi,
             razorpay::RazorpayApi,

@@ -40,6 +40,11 @@ fn request_id(req: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// Where the request's tenant is left once a token names it (`middleware::limit_user`),
+/// for the 5xx report, which is made after the request's data is gone.
+#[derive(Clone, Default)]
+pub struct TenantSlot(pub std::sync::Arc<std::sync::OnceLock<uuid::Uuid>>);
+
 /// Request id, server span and metrics around every request; the one place a 5xx is
 /// reported (see `telemetry::errors`).
 pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metrics) -> Response {
@@ -64,6 +69,8 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metric
         tenant_id = tracing::field::Empty,
     );
     otel::continue_trace(&span, traceparent(&req));
+    let tenant = TenantSlot::default();
+    req.set_data(tenant.clone());
     req.set_data(RequestContext {
         request_id: request_id.clone(),
         traceparent: otel::traceparent(&span),
@@ -86,6 +93,7 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, mut req: Request, metrics: &Metric
             method: &method,
             route: &route,
             status,
+            tenant_id: tenant.0.get().copied(),
         };
         errors::http_5xx(metrics, &span, &failure);
     }

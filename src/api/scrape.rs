@@ -14,6 +14,7 @@ pub struct ScrapeMetrics {
     registry: Registry,
     oldest_age: GaugeVec,
     pool_connections: IntGaugeVec,
+    paused: IntGaugeVec,
 }
 
 impl ScrapeMetrics {
@@ -38,6 +39,14 @@ impl ScrapeMetrics {
             "Largest size of the database pool (EXECORA_DATABASE_MAX_CONNECTIONS)",
         )?;
         pool_max.set(i64::from(max_connections));
+        let paused = IntGaugeVec::new(
+            Opts::new(
+                "execora_queue_paused",
+                "1 while an operator has paused the workflow's queue (its jobs wait), else 0",
+            ),
+            &["workflow"],
+        )?;
+        registry.register(Box::new(paused.clone()))?;
         registry.register(Box::new(oldest_age.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_max.clone()))?;
@@ -55,6 +64,7 @@ impl ScrapeMetrics {
             registry,
             oldest_age,
             pool_connections,
+            paused,
         })
     }
 
@@ -71,6 +81,16 @@ impl ScrapeMetrics {
 pub async fn render(app: &App) -> String {
     refresh_queue_depth(app).await;
     let scrape = &app.scrape_metrics;
+    let mut redis = app.redis.clone();
+    match crate::workflows::pause::paused(&mut redis, &app.settings.redis_namespace).await {
+        Ok(paused) => {
+            for spec in app.runtime.specs.iter() {
+                let value = i64::from(paused.contains(&spec.name));
+                scrape.paused.with_label_values(&[&spec.name]).set(value);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "paused queues not read"),
+    }
     let size = app.pool.size();
     let idle = u32::try_from(app.pool.num_idle()).unwrap_or(u32::MAX);
     scrape

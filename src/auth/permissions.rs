@@ -30,6 +30,8 @@ pub enum Action {
     ManageUsers,
     /// Business settings that carry secrets (the Razorpay webhook key).
     ConfigureBusiness,
+    /// Pause and resume a workflow's queue (its workers are shared by every business).
+    PauseQueues,
 }
 
 const ALL: &[Role] = &[Role::Owner, Role::Manager, Role::Staff];
@@ -47,6 +49,7 @@ pub const TABLE: &[(Action, &[Role])] = &[
     (Action::OperateJobs, OWNER_MANAGER),
     (Action::ManageUsers, OWNER),
     (Action::ConfigureBusiness, OWNER),
+    (Action::PauseQueues, OWNER),
 ];
 
 impl Action {
@@ -62,6 +65,7 @@ impl Action {
             Self::OperateJobs => "operate_jobs",
             Self::ManageUsers => "manage_users",
             Self::ConfigureBusiness => "configure_business",
+            Self::PauseQueues => "pause_queues",
         }
     }
 }

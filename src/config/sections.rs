@@ -198,6 +198,15 @@ pub struct LogSettings {
     pub format: String,
 }
 
+/// Error tracking (`telemetry::error_tracking`); off while the DSN is empty.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentrySettings {
+    /// Holds the project's public key: kept out of logs and `Debug` output.
+    pub dsn: SecretString,
+    /// Empty: the profile's name.
+    pub environment: String,
+}
+
 impl JobSettings {
     pub fn lease(&self) -> Duration {
         Duration::from_millis(self.lease_ms.max(100))

@@ -14,6 +14,7 @@ const state = {
   ws: null,
   detailId: null, // the job shown in the detail panel
   detailLast: 0, // the last event id shown for it
+  detailEvents: [], // its events so far, for the timeline (ops.js)
   voiceJobs: new Set(),
   voiceSession: "dash-" + Math.random().toString(36).slice(2, 10),
   timers: [],
@@ -127,7 +128,7 @@ async function loadQueues() {
   const { items } = await api("GET", "/api/v1/queues");
   const body = $("#queues tbody");
   body.replaceChildren(...items.map((q) => row([q.workflow, q.waiting, q.scheduled, q.running,
-    Math.round(q.oldest_age_secs), q.finished_last_5m, q.finished_last_60m, q.failed, q.dead])));
+    Math.round(q.oldest_age_secs), q.finished_last_5m, q.finished_last_60m, q.failed, q.dead, pauseCell(q)])));
   const select = $("#filters [name=workflow]");
   if (select.options.length === 1) {
     for (const q of items) select.append(new Option(q.workflow, q.workflow));
@@ -149,19 +150,15 @@ function jobRow(j, extra) {
   return tr;
 }
 
-async function loadDead() {
-  const [dead, failed] = await Promise.all(["dead", "failed"].map((s) => api("GET", `/api/v1/jobs?state=${s}&limit=50`)));
-  const items = [...dead.items, ...failed.items].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
-  $("#dead tbody").replaceChildren(...items.map((j) => jobRow(j, j.errors.at(-1)?.error)));
-}
-
 async function showJob(id) {
   if (state.detailId && state.detailId !== id) send({ type: "unsubscribe", job_id: state.detailId });
   const fresh = state.detailId !== id;
   state.detailId = id;
   if (fresh) {
     state.detailLast = 0;
+    state.detailEvents = [];
     $("#detail-events").replaceChildren();
+    drawTimeline();
   }
   $("#detail").hidden = false;
   $("#detail-id").textContent = id;
@@ -252,7 +249,9 @@ function onMessage(msg) {
     // dropped here and arrives again, in order, from the replay.
     if (msg.job_id === state.detailId && msg.id === state.detailLast + 1) {
       state.detailLast = msg.id;
+      state.detailEvents.push(msg);
       $("#detail-events").append(eventItem(msg));
+      drawTimeline();
     }
     if (state.voiceJobs.has(msg.job_id)) $("#voice-events").append(eventItem(msg));
     scheduleRefresh();
@@ -324,6 +323,20 @@ async function login(ev) {
   }
 }
 
+// Sign-up creates the business and its owner and answers with the owner's tokens.
+async function signUp(ev) {
+  ev.preventDefault();
+  const body = Object.fromEntries(new FormData(ev.target));
+  $("#signup-error").textContent = "";
+  try {
+    keepTokens((await api("POST", "/api/v1/businesses", body)).tokens);
+    ev.target.reset();
+    await start();
+  } catch (e) {
+    $("#signup-error").textContent = e.code === "email_taken" ? "That email is already registered; log in instead." : e.message;
+  }
+}
+
 async function start() {
   try {
     await loadQueues(); // owners and managers only: a staff token gets 403 here
@@ -332,13 +345,13 @@ async function start() {
     if (e.status === 401) return logout("Please log in.");
     return notice(e.message);
   }
-  $("#login").hidden = true;
+  $("#login").hidden = $("#signup").hidden = true;
   $("#app").hidden = false;
   $("#logout").hidden = false;
   notice("");
   connect();
-  await Promise.all([loadJobs(), loadDead()]).catch((e) => notice(e.message));
-  state.timers.push(setInterval(() => loadQueues().catch((e) => notice(e.message)), 5000));
+  await Promise.all([loadJobs(), loadDead(), loadHistory()]).catch((e) => notice(e.message));
+  state.timers.push(setInterval(() => Promise.all([loadQueues(), loadHistory()]).catch((e) => notice(e.message)), 5000));
 }
 
 function logout(message) {
@@ -356,12 +369,14 @@ function logout(message) {
   $("#app").hidden = true;
   $("#detail").hidden = true;
   $("#logout").hidden = true;
-  $("#login").hidden = false;
+  $("#login").hidden = $("#signup").hidden = false;
   notice(message || "");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   $("#login").addEventListener("submit", login);
+  $("#signup").addEventListener("submit", signUp);
+  startOps();
   $("#logout").addEventListener("click", () => logout());
   $("#filters").addEventListener("change", () => loadJobs().catch((e) => notice(e.message)));
   $("#detail-close").addEventListener("click", () => {

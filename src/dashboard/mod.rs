@@ -1,4 +1,4 @@
-//! `/dashboard`: the operators' job dashboard, three static files compiled into the binary.
+//! `/dashboard`: the operators' job dashboard, four static files compiled into the binary.
 //!
 //! Plain HTML, CSS and vanilla JavaScript with no build step and nothing fetched from a
 //! CDN (shops' servers often have no internet). The page holds no data of its own: it
@@ -10,6 +10,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, handler, http::
 
 const INDEX: &str = include_str!("index.html");
 const SCRIPT: &str = include_str!("app.js");
+const OPS_SCRIPT: &str = include_str!("ops.js");
 const STYLE: &str = include_str!("app.css");
 
 /// The dashboard's routes, nested under `/dashboard`.
@@ -17,6 +18,7 @@ pub fn routes() -> impl Endpoint {
     Route::new()
         .at("/", poem::get(index))
         .at("/app.js", poem::get(script))
+        .at("/ops.js", poem::get(ops_script))
         .at("/app.css", poem::get(style))
         .boxed()
 }
@@ -37,6 +39,11 @@ fn index() -> Response {
 #[handler]
 fn script() -> Response {
     asset(SCRIPT, "text/javascript; charset=utf-8")
+}
+
+#[handler]
+fn ops_script() -> Response {
+    asset(OPS_SCRIPT, "text/javascript; charset=utf-8")
 }
 
 #[handler]

@@ -291,11 +291,12 @@ pub async fn requeue_by_operator(
     .await
 }
 
-/// Cancels a job that has not started (or is waiting to retry).
+/// Cancels a job that has not started (or is waiting to retry), or dismisses a dead
+/// letter (failed or dead), which keeps the time it ended.
 pub async fn cancel(pool: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<JobRecord>> {
     sqlx::query_as(AssertSqlSafe(format!(
-        "update jobs set state = 'cancelled', finished_at = now(), updated_at = now()
-         where id = $1 and business_id = $2 and state in ('queued', 'retrying')
+        "update jobs set state = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+         where id = $1 and business_id = $2 and state in ('queued', 'retrying', 'failed', 'dead')
          returning {COLUMNS}"
     )))
     .bind(id)

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod customer_messages;
 pub mod customer_search;
 pub mod customers;
+pub mod demo;
 pub mod gst;
 pub mod gstin;
 pub mod hindi_words;

@@ -56,3 +56,40 @@ pub async fn stats(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<QueueStats>>
     .fetch_all(pool)
     .await
 }
+
+/// Minutes of history [`history`] covers: the current minute and the 59 before it.
+pub const HISTORY_MINUTES: i32 = 60;
+
+/// How many of a workflow's jobs finished in one minute, and how.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MinuteCount {
+    pub workflow: String,
+    /// Minutes after the history's first minute (0..HISTORY_MINUTES).
+    pub slot: i32,
+    pub succeeded: i64,
+    /// Failed or dead (cancelled jobs count in neither).
+    pub failed: i64,
+}
+
+/// Jobs of the tenant that finished in each minute of the last hour, per workflow, from
+/// the job records; minutes with none are absent. `since` is the first minute's start.
+pub async fn history(
+    pool: &PgPool,
+    tenant: Uuid,
+    since: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<Vec<MinuteCount>> {
+    sqlx::query_as(
+        "select workflow,
+           floor(extract(epoch from finished_at - $2) / 60)::int4 as slot,
+           count(*) filter (where state = 'succeeded') as succeeded,
+           count(*) filter (where state in ('failed', 'dead')) as failed
+         from jobs
+         where business_id = $1 and finished_at >= $2 and state <> 'cancelled'
+         group by 1, 2
+         order by 1, 2",
+    )
+    .bind(tenant)
+    .bind(since)
+    .fetch_all(pool)
+    .await
+}

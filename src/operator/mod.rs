@@ -1,4 +1,5 @@
-//! `execora jobs …` and `execora queues`: the operator's terminal view of the job API.
+//! `execora jobs …` and `execora queues [pause|resume NAME]`: the operator's terminal
+//! view of the job API.
 //!
 //! These commands are HTTP clients of a running server (`--url`, `--token`), not of the
 //! database: an operator needs a token, not `DATABASE_URL`, and gets exactly the API's
@@ -63,11 +64,47 @@ pub enum JobsCommand {
     Cancel { id: Uuid },
 }
 
+/// `execora queues pause|resume NAME` (owners only; audited by the server).
+#[derive(Debug, Clone, Subcommand)]
+pub enum QueuesCommand {
+    /// Stop workers taking the workflow's jobs; they wait until it is resumed.
+    Pause { workflow: String },
+    /// Let workers take the workflow's jobs again.
+    Resume { workflow: String },
+}
+
 /// What to ask the API, and how to print its answer.
 enum Request {
     JobList(Vec<(&'static str, String)>),
     Job(Method, String, Option<u32>),
     Queues,
+    /// POST to `/queues/{workflow}/pause` or `/resume` (the path's tail).
+    QueueState(String),
+}
+
+/// Runs `execora queues` (figures per workflow), or its `pause` / `resume`.
+pub fn queues(conn: Connection, command: Option<QueuesCommand>) -> ExitCode {
+    let request = match command {
+        None => Request::Queues,
+        Some(QueuesCommand::Pause { workflow }) => {
+            Request::QueueState(format!("{}/pause", path_segment(&workflow)))
+        }
+        Some(QueuesCommand::Resume { workflow }) => {
+            Request::QueueState(format!("{}/resume", path_segment(&workflow)))
+        }
+    };
+    run(conn, request)
+}
+
+/// A workflow name as one path segment (names are plain words; anything else is
+/// percent-encoded so it cannot reach another route).
+fn path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Runs `execora jobs <command>` (or `execora queues` when `jobs` is `None`).
@@ -94,6 +131,10 @@ pub fn main(conn: Connection, jobs: Option<JobsCommand>) -> ExitCode {
             Request::Job(Method::POST, format!("/jobs/{id}/cancel"), None)
         }
     };
+    run(conn, request)
+}
+
+fn run(conn: Connection, request: Request) -> ExitCode {
     let Some(token) = conn.token.clone().filter(|t| !t.is_empty()) else {
         eprintln!("execora: no access token: pass --token or set EXECORA_TOKEN");
         return ExitCode::from(2);
@@ -117,6 +158,7 @@ pub fn main(conn: Connection, jobs: Option<JobsCommand>) -> ExitCode {
                     Request::JobList(_) => render::job_list(&body),
                     Request::Job(..) => render::job(&body),
                     Request::Queues => render::queues(&body),
+                    Request::QueueState(_) => render::queue_state(&body),
                 }
             };
             print!("{out}");
@@ -139,6 +181,7 @@ async fn call(conn: &Connection, token: &str, request: &Request) -> Result<Value
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let builder = match request {
         Request::Queues => client.get(format!("{base}/queues")),
+        Request::QueueState(tail) => client.post(format!("{base}/queues/{tail}")),
         Request::JobList(query) => client.get(format!("{base}/jobs")).query(query),
         Request::Job(method, path, wait) => {
             let b = client.request(method.clone(), format!("{base}{path}"));

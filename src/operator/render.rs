@@ -122,6 +122,16 @@ pub fn job(j: &Value) -> String {
     out
 }
 
+/// The answer of `POST /queues/{workflow}/pause|resume`, as one line.
+pub fn queue_state(state: &Value) -> String {
+    let now = if state["paused"].as_bool() == Some(true) {
+        "paused"
+    } else {
+        "resumed"
+    };
+    format!("queue {} {now}\n", text(&state["workflow"]))
+}
+
 /// `GET /queues` as a table.
 pub fn queues(list: &Value) -> String {
     let rows: Vec<Vec<String>> = items(list)
@@ -138,6 +148,12 @@ pub fn queues(list: &Value) -> String {
                 text(&q["finished_last_60m"]),
                 text(&q["failed"]),
                 text(&q["dead"]),
+                if q["paused"].as_bool() == Some(true) {
+                    "paused"
+                } else {
+                    "running"
+                }
+                .to_string(),
             ]
         })
         .collect();
@@ -152,6 +168,7 @@ pub fn queues(list: &Value) -> String {
             "DONE_60M",
             "FAILED",
             "DEAD",
+            "STATE",
         ],
         &rows,
     )

@@ -5,6 +5,9 @@
 //! ([`otel`]). [`Metrics`] owns the Prometheus registry ([`metrics`]); [`errors`] emits the
 //! structured error events that tie a log line, a failed span and a counter together.
 //!
+//! With `EXECORA_SENTRY_DSN` set, [`error_tracking`] adds Sentry: the error events of
+//! [`errors`] and panics become Sentry events, tagged and scrubbed of personal data.
+//!
 //! The OpenTelemetry layer is always installed, exporter or not, so every request and
 //! job has a trace id in its logs and passes a `traceparent` on; spans leave the process
 //! only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the traces endpoint) is set. One subscriber
@@ -14,6 +17,7 @@
 //! the default of its (single-threaded) runtime's thread, so its spans go to its own
 //! receiver and no other test's do.
 
+pub mod error_tracking;
 pub mod errors;
 mod logs;
 pub mod metrics;
@@ -29,10 +33,13 @@ use crate::config::Settings;
 
 pub use metrics::Metrics;
 
-/// Owns the tracer provider; [`Telemetry::shutdown`] exports what is still buffered.
+/// Owns the tracer provider and the error-tracking client; [`Telemetry::shutdown`]
+/// exports what is still buffered.
 pub struct Telemetry {
     /// Taken by `shutdown`; still here on drop only if shutdown was skipped.
     provider: Option<SdkTracerProvider>,
+    /// Sentry, when `EXECORA_SENTRY_DSN` is set (only the binary's `init` starts it).
+    error_tracking: Option<error_tracking::ErrorTracking>,
 }
 
 impl Drop for Telemetry {
@@ -43,6 +50,9 @@ impl Drop for Telemetry {
         if let Some(provider) = self.provider.take() {
             std::thread::spawn(move || drop(provider.shutdown()));
         }
+        if let Some(tracking) = self.error_tracking.take() {
+            std::thread::spawn(move || tracking.close());
+        }
     }
 }
 
@@ -50,7 +60,8 @@ impl Drop for Telemetry {
 /// the span exporter's batch task is spawned on it. `RUST_LOG` overrides the default
 /// `info` filter of the logs (spans are exported at `info` and above either way).
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
-    let (dispatch, telemetry) = build(settings, std::io::stderr)?;
+    let (dispatch, mut telemetry) = build(settings, std::io::stderr)?;
+    telemetry.error_tracking = error_tracking::init(settings)?;
     // Only the binary calls this, once; a second call would keep the first subscriber.
     if tracing::dispatcher::set_global_default(dispatch).is_err() {
         eprintln!("execora: a tracing subscriber was already installed; keeping it");
@@ -81,11 +92,13 @@ where
                 .with_tracked_inactivity(false)
                 .with_threads(false)
                 .with_filter(otel::span_filter()),
-        );
+        )
+        .with(error_tracking::layer(settings));
     Ok((
         Dispatch::new(subscriber),
         Telemetry {
             provider: Some(provider),
+            error_tracking: None,
         },
     ))
 }
@@ -95,6 +108,9 @@ impl Telemetry {
     /// batch task synchronously, and that task needs the runtime: so the wait happens on
     /// a blocking thread, never on a runtime worker (which could deadlock).
     pub async fn shutdown(mut self) {
+        if let Some(tracking) = self.error_tracking.take() {
+            let _ = tokio::task::spawn_blocking(move || tracking.close()).await;
+        }
         let Some(provider) = self.provider.take() else {
             return;
         };

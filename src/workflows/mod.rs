@@ -5,7 +5,8 @@
 //! - [`spec`] loads and checks the declarative specs; [`registry`] is the code side.
 //! - [`queue`] records and pushes jobs; [`runtime`] runs one delivery of a job through
 //!   its steps; [`worker`] hosts the apalis workers (restarted with backoff by
-//!   [`restart`]) and [`upkeep`] the periodic sweeps.
+//!   [`restart`], held back while paused by [`pause`]) and [`upkeep`] the periodic
+//!   sweeps.
 //! - [`record_writer`] writes the job record's transitions of many jobs in one
 //!   statement (group commit), each caller awaiting its own row.
 //! - [`events`] numbers, stores and publishes job events, written in batches by
@@ -20,6 +21,7 @@ pub mod events;
 mod events_batch;
 pub mod hub;
 pub mod invoice;
+pub mod pause;
 pub mod probe;
 pub mod queue;
 pub mod record_writer;

@@ -16,6 +16,7 @@ use secrecy::ExposeSecret;
 use super::{
     JobEnvelope,
     claim_ahead::{ClaimAhead, Preclaim},
+    pause,
     queue::queue_config,
     restart::{AfterDelay, RestartPolicy},
     runtime::Runtime,
@@ -50,6 +51,7 @@ pub async fn run(
     let client = redis::Client::open(settings.redis_url.expose_secret().to_string())?;
     let mut monitor = Monitor::new();
     let restarts = RestartPolicy::default();
+    let paused = pause::watch(conn.clone(), &settings.redis_namespace);
     for spec in runtime.specs.iter() {
         let mut cfg = queue_config(&settings.redis_namespace, &spec.queue, &settings.jobs);
         // Read enough to keep every slot busy, and no more than that plus a batch.
@@ -59,13 +61,17 @@ pub async fn run(
         // A batch of claims at most as large as the slots, so few wait for one.
         let claim_depth = concurrency.min(settings.jobs.batch_size);
         let (client, conn, policy) = (client.clone(), conn.clone(), restarts.clone());
+        let gates = paused.gates();
         monitor = monitor.register(move |_run| {
             // A restarted worker waits out the delay its failure decided before reading.
             let backend =
                 StreamBackend::<JobEnvelope>::new(client.clone(), conn.clone(), cfg.clone());
             WorkerBuilder::new(name.clone())
                 .backend(ClaimAhead::new(
-                    AfterDelay::new(backend, policy.delay_before_run(&name)),
+                    gates.gate(
+                        &name,
+                        AfterDelay::new(backend, policy.delay_before_run(&name)),
+                    ),
                     rt.queue.writer().clone(),
                     claim_depth,
                 ))

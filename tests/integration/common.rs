@@ -143,7 +143,7 @@ impl TestEnv {
         Settings::from_sources(None, |k| self.vars.get(k).cloned()).unwrap()
     }
 
-    /// Documents in the private S3-protocol server (s3s-fs) instead of a directory.
+    /// Documents in the private S3-protocol server (moto) instead of a directory.
     pub fn with_s3(mut self) -> Self {
         for v in ["ENDPOINT", "BUCKET", "ACCESS_KEY", "SECRET_KEY", "REGION"] {
             let value = std::env::var(format!("EXECORA_TEST_S3_{v}"))

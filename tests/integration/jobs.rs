@@ -88,14 +88,7 @@ async fn a_job_that_always_fails_ends_dead_and_can_be_retried() {
         .unwrap();
     assert_eq!(dead["items"].as_array().unwrap().len(), 1);
     assert_eq!(dead["items"][0]["id"], json!(id));
-    // Cancelling a dead job is refused; retrying it runs it again (and it dies again).
-    let resp = c
-        .post(format!("{}/api/v1/jobs/{id}/cancel", t.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 409);
+    // Retrying it runs it again (and it dies again); cancelling then dismisses it.
     let resp = c
         .post(format!("{}/api/v1/jobs/{id}/retry", t.base))
         .bearer_auth(&token)
@@ -108,6 +101,20 @@ async fn a_job_that_always_fails_ends_dead_and_can_be_retried() {
     assert_eq!(again["state"], "dead");
     assert_eq!(again["attempts"], 6);
     assert_eq!(again["errors"].as_array().unwrap().len(), 6);
+    let dismissed: Value = c
+        .post(format!("{}/api/v1/jobs/{id}/cancel", t.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dismissed["state"], "cancelled");
+    assert_eq!(
+        dismissed["finished_at"], again["finished_at"],
+        "it keeps when it ended"
+    );
     assert_drained(&t.app).await;
     t.stop().await;
 }

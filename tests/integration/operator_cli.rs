@@ -151,7 +151,8 @@ async fn operators_list_show_retry_and_cancel_jobs_and_read_queues() {
             "DONE_5M",
             "DONE_60M",
             "FAILED",
-            "DEAD"
+            "DEAD",
+            "STATE"
         ]
     );
     let line = |wf: &str| -> Vec<String> {
@@ -163,8 +164,8 @@ async fn operators_list_show_retry_and_cancel_jobs_and_read_queues() {
     };
     // probe: the retried job waits; the cancelled one finished just now; none dead.
     assert_eq!(line("probe")[1..4], ["1", "0", "0"]);
-    assert_eq!(line("probe")[5..], ["1", "1", "0", "0"]);
-    assert_eq!(line("invoice")[5..], ["1", "1", "0", "0"]);
+    assert_eq!(line("probe")[5..], ["1", "1", "0", "0", "running"]);
+    assert_eq!(line("invoice")[5..], ["1", "1", "0", "0", "running"]);
     let json = cli(&t.base, token, &["queues", "--json"]).await;
     let list: Value = serde_json::from_str(ok(&json)).unwrap();
     assert!(list["items"].as_array().unwrap().len() >= 5);
