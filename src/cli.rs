@@ -218,14 +218,23 @@ async fn serve(app: App, with_workers: bool) -> anyhow::Result<()> {
 }
 
 /// Writes the events still queued, waiting a bounded time: while Redis is unreachable
-/// the batcher retries them for ever, and shutdown must not wait on Redis.
+/// the batcher retries them for ever, and shutdown must not wait on Redis. What is left
+/// then is parked in PostgreSQL, for a worker to write once Redis answers.
 async fn flush_events(app: &App) {
+    let events = app.queue.events();
     let grace = Duration::from_secs(5);
-    if tokio::time::timeout(grace, app.queue.events().flushed())
-        .await
-        .is_err()
-    {
-        tracing::warn!("job events not written before exit (Redis unreachable); they are lost");
+    // Once parking (an earlier call gave up), everything queued since waits to be parked.
+    if tokio::time::timeout(grace, events.flushed()).await.is_ok() && !events.parking() {
+        return;
+    }
+    match workflows::events_park::park_unwritten(events, &app.pool).await {
+        Ok(n) => tracing::warn!(
+            events = n,
+            "job events not written before exit (Redis unreachable); parked in PostgreSQL"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "job events neither written to Redis nor parked in PostgreSQL; they are lost")
+        }
     }
 }
 

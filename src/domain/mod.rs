@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod jobs_batch;
 pub mod ledger;
 pub mod names;
+pub mod parked_events;
 pub mod phone;
 pub mod products;
 pub mod queues;

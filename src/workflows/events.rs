@@ -33,6 +33,16 @@ pub struct JobEvent {
     pub ts: DateTime<Utc>,
 }
 
+/// An event a process could not write to Redis before it exited: its job and its body
+/// without the id (numbered when it is finally written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkedEvent {
+    pub job_id: Uuid,
+    pub body: String,
+    /// The job's first event (see `events_batch::Entry`).
+    pub first: bool,
+}
+
 /// Event kinds after which a job will not change again on its own.
 pub const TERMINAL_KINDS: &[&str] = &["succeeded", "failed", "dead", "cancelled"];
 
@@ -153,11 +163,46 @@ impl EventBus {
         .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "encode", e.to_string())))?;
         // Keys are named here, in the caller's task, so the batcher only writes.
         Ok(Entry {
+            job_id,
             stream_key: self.stream_key(job_id),
             body,
             // An operator's retry announces `accepted` again, with earlier events before it.
             first: kind == "accepted" && data.get("retry").is_none(),
         })
+    }
+
+    /// Gives up on Redis (at exit, when it is unreachable): every event not yet written
+    /// is returned in order instead of being retried for ever, and later ones are kept
+    /// for the next call (so nothing goes to Redis ahead of them),
+    /// for [`super::events_park`] to keep in PostgreSQL until a process can write it.
+    pub async fn park_unwritten(&self) -> Vec<ParkedEvent> {
+        let entries = self.batcher.park_unwritten().await;
+        entries
+            .into_iter()
+            .map(|e| ParkedEvent {
+                job_id: e.job_id,
+                body: e.body,
+                first: e.first,
+            })
+            .collect()
+    }
+
+    /// Whether this bus parks its events instead of writing them (after
+    /// [`EventBus::park_unwritten`]).
+    pub fn parking(&self) -> bool {
+        self.batcher.parking()
+    }
+
+    /// Writes a parked event as it would have been written (its body, its time), with
+    /// the next id of its job; returns that id.
+    pub async fn publish_parked(&self, event: ParkedEvent) -> redis::RedisResult<u64> {
+        let entry = Entry {
+            job_id: event.job_id,
+            stream_key: self.stream_key(event.job_id),
+            body: event.body,
+            first: event.first,
+        };
+        self.batcher.submit(entry).await
     }
 
     /// Counters of the batcher since this bus was created (shared by its clones).

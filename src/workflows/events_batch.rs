@@ -24,7 +24,7 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -36,6 +36,8 @@ use redis::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use super::events_script;
+
 /// Most events written in one round trip. It bounds how long one script call holds Redis
 /// (a few microseconds per event, so a millisecond or so) and so how long a publisher
 /// that arrives during a full flush waits for the next.
@@ -44,68 +46,9 @@ const FLUSH_MAX: usize = 256;
 /// Events waiting for a flush before publishers wait for room.
 const QUEUE_MAX: usize = 16 * FLUSH_MAX;
 
-/// Numbers each event of a batch, stores it in its job's capped stream and publishes the
-/// batch. KEYS: per event, its job's stream. ARGV: the streams' MAXLEN, the keys' TTL in
-/// seconds, the channel, then per event `1` (a job's first event) or `0`, followed by its
-/// body without the id.
-///
-/// The id is the stream's own: `XADD … 0-*` gives entries `0-1`, `0-2`, … (Redis 7.0),
-/// so the stream stores the body without the id and the id is its entry's sequence, with
-/// no counter key beside it (that key's `INCR` and `EXPIRE` were a third of the script's
-/// commands). The bodies of a batch go out in one `PUBLISH`, one per line, each with its
-/// `"id":n` put in front.
-///
-/// Returns per event its id, or the error's text if that event could not be stored
-/// (`pcall`, so one bad job's key does not fail the others). A later event that lands as
-/// `0-1` found no stream: Redis lost the job's events (its data, or the key's TTL). The
-/// stream then starts again with a `reload` event as id 1, built from the body (whose
-/// fields serde writes in declaration order: `job_id`, `tenant_id`, …, `ts` last), and
-/// the event becomes id 2. A job's key gets its TTL once per batch, after its last event
-/// in it. Ids are printed with `%d`: Lua's own number printing is a floating-point
-/// format, and was the script's largest cost after the commands.
-const PUBLISH_SCRIPT: &str = r#"
-local out, live = {}, {}
-local last = {}
-for i = 4, #ARGV do
-  last[KEYS[i - 3]] = i
-end
-for i = 4, #ARGV do
-  local stream = KEYS[i - 3]
-  local body = string.sub(ARGV[i], 2)
-  local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[1], '0-*', 'e', body)
-  local n = type(added) == 'string' and tonumber(string.match(added, '^0%-(%d+)$'))
-  if n == 1 and string.byte(ARGV[i], 1) == 48 then
-    local head = string.match(body, '^{"job_id":"[^"]*","tenant_id":"[^"]*"')
-    local ts = string.match(body, '"ts":"[^"]*"}$')
-    if head and ts then
-      local marker = head .. ',"kind":"reload","data":{"reason":"events_lost"},' .. ts
-      redis.call('DEL', stream)
-      redis.call('XADD', stream, '0-1', 'e', marker)
-      redis.call('XADD', stream, '0-2', 'e', body)
-      live[#live + 1] = '{"id":1,' .. string.sub(marker, 2)
-      n = 2
-    end
-  end
-  if n then
-    live[#live + 1] = '{"id":' .. string.format('%d', n) .. ',' .. string.sub(body, 2)
-    out[#out + 1] = n
-  elseif type(added) == 'table' then
-    out[#out + 1] = added.err
-  else
-    out[#out + 1] = 'unexpected stream id'
-  end
-  if last[stream] == i then
-    redis.pcall('EXPIRE', stream, ARGV[2])
-  end
-end
-if #live > 0 then
-  redis.call('PUBLISH', ARGV[3], table.concat(live, '\n'))
-end
-return out
-"#;
-
 /// One event ready to write: its job's stream and its JSON body without the id.
 pub(super) struct Entry {
+    pub job_id: uuid::Uuid,
     pub stream_key: String,
     pub body: String,
     /// The job's first event (`accepted`): the one event that may find no stream.
@@ -155,6 +98,17 @@ enum Pending {
 pub(super) struct Batcher {
     queue: mpsc::Sender<Pending>,
     counters: Arc<Counters>,
+    parking: Arc<Parking>,
+}
+
+/// Giving up on Redis at exit: once `on`, a batch Redis refuses is kept in `parked`
+/// (for the caller to store elsewhere) instead of being retried for ever.
+#[derive(Default)]
+struct Parking {
+    on: std::sync::atomic::AtomicBool,
+    /// Cuts short the wait between two attempts.
+    wake: tokio::sync::Notify,
+    parked: std::sync::Mutex<Vec<Entry>>,
 }
 
 impl Batcher {
@@ -162,13 +116,39 @@ impl Batcher {
     pub(super) fn start(target: Target) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE_MAX);
         let counters = Arc::<Counters>::default();
+        let parking = Arc::<Parking>::default();
         let writer = Writer {
-            hash: redis::Script::new(PUBLISH_SCRIPT).get_hash().to_string(),
+            hash: redis::Script::new(events_script::PUBLISH_SCRIPT)
+                .get_hash()
+                .to_string(),
             target,
             counters: counters.clone(),
+            parking: parking.clone(),
         };
         tokio::spawn(writer.run(rx));
-        Self { queue, counters }
+        Self {
+            queue,
+            counters,
+            parking,
+        }
+    }
+
+    /// Stops writing: every event not yet written, queued so far or later, is handed
+    /// back in queue order instead (callers waiting on those events get an error); a
+    /// later call hands back what was queued since. For the exit of a process whose
+    /// Redis is unreachable: its events go to storage that is, rather than being lost,
+    /// and none is written to Redis ahead of the parked ones of its job.
+    pub(super) async fn park_unwritten(&self) -> Vec<Entry> {
+        self.parking.on.store(true, Ordering::Relaxed);
+        self.parking.wake.notify_one();
+        // Everything queued before this point is written or parked once this resolves.
+        self.flushed().await;
+        let mut parked = self
+            .parking
+            .parked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::take(&mut *parked)
     }
 
     /// Queues one event (waiting for room if the queue is full) and waits for its id.
@@ -198,6 +178,11 @@ impl Batcher {
         }
     }
 
+    /// Whether [`Batcher::park_unwritten`] has been called.
+    pub(super) fn parking(&self) -> bool {
+        self.parking.on.load(Ordering::Relaxed)
+    }
+
     pub(super) fn stats(&self) -> BatchStats {
         BatchStats {
             events: self.counters.events.load(Ordering::Relaxed),
@@ -213,6 +198,7 @@ struct Writer {
     hash: String,
     target: Target,
     counters: Arc<Counters>,
+    parking: Arc<Parking>,
 }
 
 impl Writer {
@@ -232,11 +218,23 @@ impl Writer {
                     Pending::Flushed(tx) => flushed.push(tx),
                 }
             }
-            let results = self.flush_until_written(&entries).await;
+            let count = entries.len();
+            let results = match self.flush_until_written(&entries).await {
+                Some(results) => results,
+                None => {
+                    let mut parked = self
+                        .parking
+                        .parked
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    parked.extend(entries);
+                    vec![Err(parked_error()); count]
+                }
+            };
             self.counters.flushes.fetch_add(1, Ordering::Relaxed);
             self.counters
                 .events
-                .fetch_add(entries.len() as u64, Ordering::Relaxed);
+                .fetch_add(count as u64, Ordering::Relaxed);
             for (reply, result) in replies.into_iter().zip(results) {
                 match (reply, result) {
                     // A caller that stopped waiting still had its event written.
@@ -252,22 +250,31 @@ impl Writer {
     }
 
     /// Writes a batch, sending it again while Redis is unreachable; one result per
-    /// entry, in order. Nothing queued behind it is written before it, so a job's events
+    /// entry, in order, or `None` when it was not written and parking is on. Nothing queued behind it is written before it, so a job's events
     /// keep their order through an outage. One warning when the outage starts and one
     /// line when the batch is written, not one per attempt.
-    async fn flush_until_written(&mut self, entries: &[Entry]) -> Vec<RedisResult<u64>> {
+    async fn flush_until_written(&mut self, entries: &[Entry]) -> Option<Vec<RedisResult<u64>>> {
         let mut delays = retry_delays();
         let mut failing = false;
         loop {
+            // Once parking, everything is parked: an event written now would go ahead of
+            // the parked ones of its job.
+            if self.parking.on.load(Ordering::Relaxed) {
+                return None;
+            }
             match self.flush(entries).await {
                 Err(e) if crate::health::is_transient(&e) => {
                     if !failing {
                         tracing::warn!(error = %e, events = entries.len(), "job events not written; retrying until Redis answers");
                         failing = true;
                     }
-                    tokio::time::sleep(delays.next().unwrap_or(RETRY_MAX)).await;
+                    let delay = delays.next().unwrap_or(RETRY_MAX);
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = self.parking.wake.notified() => {}
+                    }
                 }
-                Err(e) => return vec![Err(e); entries.len()],
+                Err(e) => return Some(vec![Err(e); entries.len()]),
                 Ok(results) => {
                     if failing {
                         tracing::info!(
@@ -275,7 +282,7 @@ impl Writer {
                             "job events written after Redis came back"
                         );
                     }
-                    return results;
+                    return Some(results);
                 }
             }
         }
@@ -306,7 +313,9 @@ impl Writer {
         let target = &self.target;
         let mut cmd = match call {
             Call::Cached => redis::cmd("EVALSHA").arg(&self.hash).to_owned(),
-            Call::Source => redis::cmd("EVAL").arg(PUBLISH_SCRIPT).to_owned(),
+            Call::Source => redis::cmd("EVAL")
+                .arg(events_script::PUBLISH_SCRIPT)
+                .to_owned(),
         };
         cmd.arg(entries.len());
         for entry in entries {
@@ -367,6 +376,11 @@ fn event_result(reply: Value) -> RedisResult<u64> {
 
 fn is_noscript(e: &RedisError) -> bool {
     e.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
+}
+
+/// What a caller whose event was parked (see [`Batcher::park_unwritten`]) is told.
+fn parked_error() -> RedisError {
+    RedisError::from((ErrorKind::Io, "Redis unreachable; the event was parked"))
 }
 
 /// The task is gone: only when the runtime is shutting down.

@@ -19,6 +19,8 @@ mod enqueue_error;
 pub mod erasure_codes;
 pub mod events;
 mod events_batch;
+pub mod events_park;
+mod events_script;
 pub mod hub;
 pub mod invoice;
 pub mod pause;

@@ -132,6 +132,11 @@ impl JobQueue {
         &self.marker
     }
 
+    /// Whether the process's health state has Redis answering (no round trip).
+    pub fn redis_up(&self) -> bool {
+        self.health.redis_up()
+    }
+
     fn redis_reachable(&self) -> Result<(), EnqueueError> {
         if self.health.redis_up() {
             Ok(())

@@ -1,5 +1,6 @@
 //! Periodic upkeep in worker processes: push lost deliveries again, enqueue due
-//! reminders, and remove finished jobs past their retention from Postgres.
+//! reminders, write job events parked by a process that exited while Redis was down,
+//! and remove finished jobs past their retention from Postgres.
 //!
 //! Redis losing its data (a restart without persistence, a flush, a failover to an
 //! empty replica) loses every queued delivery at once. A marker key tells: checked
@@ -33,8 +34,11 @@ pub async fn run(runtime: Arc<Runtime>, settings: Settings) {
     ));
     let mut marker = tokio::time::interval(Duration::from_secs(1));
     marker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut parked = tokio::time::interval(Duration::from_secs(5));
+    parked.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = parked.tick() => write_parked_events(&runtime).await,
             _ = marker.tick() => {
                 if let Err(e) = refill_if_redis_was_reset(&runtime).await {
                     tracing::debug!(error = %format!("{e:#}"), "queue refill check failed");
@@ -56,6 +60,20 @@ pub async fn run(runtime: Arc<Runtime>, settings: Settings) {
                 }
             }
         }
+    }
+}
+
+/// Writes the job events an exiting process parked in PostgreSQL (see `events_park`),
+/// when Redis answers: while it does not, writing would wait on it.
+async fn write_parked_events(runtime: &Runtime) {
+    if !runtime.queue.redis_up() {
+        return;
+    }
+    let (bus, pool) = (runtime.queue.events(), runtime.queue.pool());
+    match super::events_park::write_parked(bus, pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(events = n, "parked job events written to Redis"),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "parked job events not written"),
     }
 }
 

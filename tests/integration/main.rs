@@ -13,6 +13,7 @@ mod customer_languages;
 mod dashboard;
 mod dependency_faults;
 mod events;
+mod events_park;
 mod first_run;
 mod http;
 mod invoice_unicode;
