@@ -46,7 +46,9 @@ impl Drop for TestEnv {
         // its own with a runtime of its own can. Errors are ignored: a private PostgreSQL
         // may already be gone, and a leftover database is dropped by the next `make test`.
         let dropped = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
             else {
                 return;
             };
@@ -54,7 +56,10 @@ impl Drop for TestEnv {
                 let drop = async {
                     let mut conn = PgConnection::connect(&admin).await.ok()?;
                     let sql = format!("drop database if exists {database} with (force)");
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.ok()?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await
+                        .ok()?;
                     conn.close().await.ok()
                 };
                 let _ = tokio::time::timeout(Duration::from_secs(10), drop).await;
