@@ -168,9 +168,9 @@ async fn a_query_running_past_the_statement_timeout_is_cancelled() {
         .await
         .unwrap();
     assert_eq!(shown, "300ms");
-    let pool = execora::db::connect(&TestEnv::new().await.settings())
-        .await
-        .unwrap();
+    // Kept until the end: a dropped TestEnv drops its database, connections and all.
+    let default_env = TestEnv::new().await;
+    let pool = execora::db::connect(&default_env.settings()).await.unwrap();
     let shown: String = sqlx::query_scalar("show statement_timeout")
         .fetch_one(&pool)
         .await
