@@ -9,8 +9,8 @@ use sqlx::PgPool;
 
 use crate::{
     auth::{
-        jwt::TokenService, keys::SigningKey, otp::OtpStore, ratelimit::RateLimiter,
-        revocation::Revocations, tickets::TicketStore,
+        budget::Budgets, jwt::TokenService, keys::SigningKey, otp::OtpStore,
+        ratelimit::RateLimiter, revocation::Revocations, tickets::TicketStore, validity::Validity,
     },
     cache::Cache,
     config::Settings,
@@ -49,7 +49,12 @@ pub struct App {
     pub tickets: TicketStore,
     /// Pushes "this user's sessions end" to every server (open WebSockets close).
     pub revocations: Revocations,
+    /// Whether a verified token's login still stands (remembered while the
+    /// revocation subscription holds; `auth::validity`).
+    pub validity: Validity,
     pub limiter: RateLimiter,
+    /// The per-user API limit, spent in process from shares taken in Redis.
+    pub budgets: Budgets,
     /// Parsed once from `EXECORA_HTTP_TRUSTED_PROXIES`.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     pub store: DocumentStore,
@@ -195,7 +200,8 @@ impl App {
         };
         let runtime = Runtime::new(specs, code, queue.clone(), deps);
         let tickets = TicketStore::new(redis.clone(), ns);
-        let revocations = Revocations::new(redis.clone(), ns);
+        let validity = Validity::new(pool.clone(), &metrics);
+        let revocations = Revocations::new(redis.clone(), ns, validity.clone());
         let workflows: Vec<String> = runtime.specs.iter().map(|s| s.name.clone()).collect();
         crate::api::scrape::preinitialize(&metrics, &workflows);
         let scrape_metrics = Arc::new(crate::api::scrape::ScrapeMetrics::new(
@@ -214,6 +220,8 @@ impl App {
             otp,
             tickets,
             revocations,
+            validity,
+            budgets: Budgets::new(limiter.clone(), crate::api::middleware::API_WINDOW),
             limiter,
             trusted_proxies,
             store,

@@ -135,6 +135,9 @@ pub fn security_headers(resp: &mut Response, tls: bool, path: &str) {
     }
 }
 
+/// The per-user API limit's window (`limits.api_per_user_per_minute`).
+pub const API_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Is this a route the per-user API limit and idempotency apply to?
 fn is_user_api(path: &str) -> bool {
     path.starts_with("/api/v1/")
@@ -166,13 +169,13 @@ pub async fn limit_user<E: Endpoint>(
     let limit = Limit {
         name: "api",
         limit: app.settings.limits.api_per_user_per_minute,
-        window: std::time::Duration::from_secs(60),
+        window: API_WINDOW,
     };
     if !app.health.redis_up() {
         // Fail open at once while Redis is known to be down (below: a single failure).
         return ep.call(req).await.map(IntoResponse::into_response);
     }
-    let decision = match app.limiter.hit(limit, &principal.user_id.to_string()).await {
+    let decision = match app.budgets.hit(limit, &principal.user_id.to_string()).await {
         Ok(d) => d,
         Err(e) => {
             // Fail open: a Redis hiccup must not take the API down; it is logged.
@@ -241,7 +244,7 @@ pub async fn idempotent<E: Endpoint>(
     // A token whose login has ended gets nothing, not even the stored answer of a
     // request it made while it was alive.
     if let Some(p) = &caller {
-        match crate::auth::validity::honoured(&app.pool, p).await {
+        match app.validity.honoured(p).await {
             Ok(true) => {}
             Ok(false) => {
                 return Ok(envelope(

@@ -25,7 +25,7 @@ async fn verify(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
             poem::Error::from_status(StatusCode::UNAUTHORIZED)
         })?,
     };
-    match crate::auth::validity::honoured(&app.pool, &principal).await {
+    match app.validity.honoured(&principal).await {
         Ok(true) => Ok(principal),
         Ok(false) => Err(poem::Error::from_status(StatusCode::UNAUTHORIZED)),
         Err(e) => {

@@ -57,7 +57,23 @@ pub struct TokenService {
     /// Public halves of every accepted key, for `/.well-known/jwks.json`.
     jwks: Vec<(String, String)>,
     validation: Validation,
+    /// Tokens already verified, by their exact text: checking the signature was the
+    /// largest fixed cost of an authenticated request (issue 18), and the same bytes
+    /// verify the same way every time. Only the time claims are checked again.
+    verified: moka::sync::Cache<String, Verified>,
 }
+
+/// A verified token's principal and the time claims to re-check on each use.
+#[derive(Debug, Clone, Copy)]
+struct Verified {
+    principal: Principal,
+    not_before: i64,
+}
+
+/// Verified tokens remembered; a client normally presents one for its whole lifetime.
+const VERIFIED_CAPACITY: u64 = 50_000;
+/// Longer texts (no token Execora issues is near this) are verified every time.
+const VERIFIED_MAX_LEN: usize = 2048;
 
 impl TokenService {
     /// Signs with `key`; also accepts tokens of the `rotated` keys (kept until every
@@ -91,6 +107,10 @@ impl TokenService {
             decoding,
             jwks,
             validation,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_live(std::time::Duration::from_secs(ttl_secs.max(1)))
+                .build(),
         })
     }
 
@@ -138,6 +158,24 @@ impl TokenService {
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        if let Some(v) = self.verified.get(token) {
+            // The same rules as `Validation` (exp and nbf, with its leeway); out of
+            // time, the full check below gives the precise refusal.
+            if v.principal.expires_at >= now - leeway && v.not_before <= now + leeway {
+                return Ok(v.principal);
+            }
+        }
+        let verified = self.verify_signed(token)?;
+        if token.len() <= VERIFIED_MAX_LEN {
+            self.verified.insert(token.to_string(), verified);
+        }
+        Ok(verified.principal)
+    }
+
+    /// The signature, the header and every claim: what makes a token verified.
+    fn verify_signed(&self, token: &str) -> Result<Verified, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Header)?;
         if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
             return Err(TokenError::Type);
@@ -145,13 +183,16 @@ impl TokenService {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = self.decoding.get(&kid).ok_or(TokenError::UnknownKey)?;
         let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)?;
-        Ok(Principal {
-            tenant_id: data.claims.tid,
-            user_id: data.claims.sub,
-            role: data.claims.role,
-            expires_at: data.claims.exp,
-            issued_at: data.claims.iat,
-            login_id: data.claims.sid,
+        Ok(Verified {
+            principal: Principal {
+                tenant_id: data.claims.tid,
+                user_id: data.claims.sub,
+                role: data.claims.role,
+                expires_at: data.claims.exp,
+                issued_at: data.claims.iat,
+                login_id: data.claims.sid,
+            },
+            not_before: data.claims.nbf,
         })
     }
 
@@ -219,5 +260,29 @@ mod tests {
         );
         let unsigned = format!("{none_header}.{}.", token.split('.').nth(1).unwrap());
         assert!(svc.verify(&unsigned).is_err());
+    }
+
+    #[test]
+    fn a_remembered_token_vouches_for_nothing_but_its_exact_text() {
+        let svc = service("e");
+        let token = svc
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::Staff)
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(svc.verify(&token).unwrap().role, Role::Staff);
+        }
+        let claims = token.split('.').nth(1).unwrap();
+        let json =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims)
+                .unwrap();
+        let promoted = String::from_utf8(json)
+            .unwrap()
+            .replace("\"staff\"", "\"owner\"");
+        let promoted =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, promoted);
+        let forged = token.replacen(claims, &promoted, 1);
+        assert_ne!(forged, token);
+        assert!(svc.verify(&forged).is_err());
+        assert!(svc.verify(&token[..token.len() - 1]).is_err());
     }
 }

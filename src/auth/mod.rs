@@ -3,6 +3,7 @@
 //! A verified token becomes a [`Principal`]: the tenant (business) every query is scoped
 //! by, the user, and the role. Handlers take a `Principal`, never raw claims.
 
+pub mod budget;
 pub mod jwt;
 pub mod keys;
 pub mod otp;

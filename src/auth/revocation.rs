@@ -8,19 +8,28 @@
 //! cut off from Redis cannot know what it missed, so after every (re)subscription it
 //! broadcasts [`Notice::Resync`] and listeners re-check Postgres.
 //!
-//! The message names the login too, so an in-process revocation cache (issue 18) can be
-//! kept by the same push.
+//! The same push keeps this process's memory of token checks honest (`validity.rs`,
+//! issue 18): each notice invalidates it, and the subscription's pings hold the lease
+//! without which that memory is not used.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use futures::StreamExt;
-use redis::aio::ConnectionManager;
+use futures::{FutureExt, StreamExt};
+use redis::{ErrorKind, RedisError, RedisResult, aio::ConnectionManager};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::Principal;
+use super::{
+    Principal,
+    validity::{LEASE, Validity},
+};
 
+/// How often the subscribed connection is pinged; each answer renews the lease.
+const PING_EVERY: Duration = Duration::from_millis(250);
 /// Notices buffered for a slow listener; one that lags re-checks Postgres instead.
 const BUFFER: usize = 256;
 
@@ -72,20 +81,27 @@ pub struct Revocations {
     conn: ConnectionManager,
     channel: String,
     local: broadcast::Sender<Notice>,
+    /// This process's memory of token checks, which every notice invalidates and whose
+    /// lease the subscription keeps (`validity.rs`).
+    validity: Validity,
 }
 
 impl Revocations {
-    pub fn new(conn: ConnectionManager, namespace: &str) -> Self {
+    pub fn new(conn: ConnectionManager, namespace: &str, validity: Validity) -> Self {
         Self {
             conn,
             channel: format!("{namespace}:revocations"),
             local: broadcast::channel(BUFFER).0,
+            validity,
         }
     }
 
-    /// Tells every server. A failure is logged, not returned: the revocation itself is
-    /// already committed, and sessions also re-check on expiry and on every re-auth.
+    /// Tells every server, this one first (at once, not when its own notice comes back).
+    /// A failure is logged, not returned: the revocation itself is already committed,
+    /// the other servers' memory of it ages out ([`MAX_AGE`](super::validity::MAX_AGE)), and sessions
+    /// also re-check on expiry and on every re-auth.
     pub async fn publish(&self, revoked: &Revoked) {
+        self.validity.invalidate();
         let Ok(payload) = serde_json::to_string(revoked) else {
             return;
         };
@@ -106,6 +122,7 @@ impl Revocations {
     }
 
     /// Starts this process's subscription (servers only), reconnecting with backoff.
+    /// Until it is up, and whenever it is down, token checks go to Postgres.
     pub fn start(&self, client: redis::Client) {
         let this = self.clone();
         tokio::spawn(async move { this.pump(client).await });
@@ -114,30 +131,61 @@ impl Revocations {
     async fn pump(self, client: redis::Client) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match client.get_async_pubsub().await {
-                Ok(mut pubsub) => match pubsub.subscribe(&self.channel).await {
-                    Ok(()) => {
-                        backoff = Duration::from_millis(100);
-                        // Whatever was published while we were not listening is lost.
-                        let _ = self.local.send(Notice::Resync);
-                        let mut messages = pubsub.on_message();
-                        while let Some(msg) = messages.next().await {
-                            let Ok(payload) = msg.get_payload::<String>() else {
-                                continue;
-                            };
-                            if let Ok(r) = serde_json::from_str::<Revoked>(&payload) {
-                                // Fails only when no session listens: nothing to end.
-                                let _ = self.local.send(Notice::Revoked(Arc::new(r)));
-                            }
-                        }
-                        tracing::warn!("revocation subscription ended; reconnecting");
-                    }
-                    Err(e) => tracing::warn!(error = %e, "revocation subscribe failed"),
-                },
-                Err(e) => tracing::warn!(error = %e, "revocation subscription connect failed"),
+            match self.listen(&client, &mut backoff).await {
+                Ok(()) => tracing::warn!("revocation subscription ended; reconnecting"),
+                Err(e) => tracing::warn!(error = %e, "revocation subscription lost"),
             }
+            // Fail safe: whatever is published from now until the next subscription is
+            // not heard, so nothing remembered may be used.
+            self.validity.distrust();
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// One subscription, until its connection ends or a ping goes unanswered.
+    async fn listen(&self, client: &redis::Client, backoff: &mut Duration) -> RedisResult<()> {
+        let (mut sink, mut messages) = client.get_async_pubsub().await?.split();
+        let sent = Instant::now();
+        sink.subscribe(&self.channel).await?;
+        *backoff = Duration::from_millis(100);
+        // Whatever was published while we were not listening is lost: forget what was
+        // known, then trust what is learnt from now on.
+        self.validity.invalidate();
+        self.validity.trust_until(sent);
+        let _ = self.local.send(Notice::Resync);
+        let mut pings = tokio::time::interval(PING_EVERY);
+        loop {
+            tokio::select! {
+                msg = messages.next() => match msg {
+                    Some(msg) => self.deliver(&msg),
+                    None => return Ok(()),
+                },
+                _ = pings.tick() => {
+                    let sent = Instant::now();
+                    tokio::time::timeout(LEASE, sink.ping::<redis::Value>())
+                        .await
+                        .map_err(|_| RedisError::from((ErrorKind::Io, "revocation ping timed out")))??;
+                    // Notices that came before the answer are queued: take them first.
+                    while let Some(msg) = messages.next().now_or_never() {
+                        let Some(msg) = msg else { return Ok(()) };
+                        self.deliver(&msg);
+                    }
+                    self.validity.trust_until(sent);
+                }
+            }
+        }
+    }
+
+    /// One notice: this process's memory is invalidated before anyone is told.
+    fn deliver(&self, msg: &redis::Msg) {
+        let Ok(payload) = msg.get_payload::<String>() else {
+            return;
+        };
+        if let Ok(r) = serde_json::from_str::<Revoked>(&payload) {
+            self.validity.invalidate();
+            // Fails only when no session listens: nothing to end.
+            let _ = self.local.send(Notice::Revoked(Arc::new(r)));
         }
     }
 }

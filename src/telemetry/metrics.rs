@@ -26,6 +26,8 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     pub cache_requests: IntCounterVec,
     pub auth_events: IntCounterVec,
+    /// Token validity checks by where the answer came from (memory, database).
+    pub token_checks: IntCounterVec,
     /// Circuit breaker state per breaker: 0 closed, 1 half-open, 2 open.
     pub breaker_state: IntGaugeVec,
     /// Logical provider calls (retries included) by outcome: ok, transient, permanent,
@@ -122,6 +124,11 @@ impl Metrics {
                 "execora_rate_limit_rejections_total",
                 "Requests refused by a rate limit, by limit",
                 &["limit"],
+            )?,
+            token_checks: counter(
+                "execora_auth_token_checks_total",
+                "Whether a token's login still stands, by where the answer came from (memory, database)",
+                &["source"],
             )?,
             auth_events: counter(
                 "execora_auth_events_total",

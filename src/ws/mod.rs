@@ -58,10 +58,7 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
         let Ok(p) = app.tokens.verify(&token) else {
             continue;
         };
-        if crate::auth::validity::honoured(&app.pool, &p)
-            .await
-            .unwrap_or(false)
-        {
+        if app.validity.honoured(&p).await.unwrap_or(false) {
             return Some(p);
         }
     }
@@ -73,7 +70,8 @@ async fn authenticate(req: &Request, app: &App) -> Option<Principal> {
     let p = app.tickets.redeem(&ticket).await.ok().flatten()?;
     // The ticket outlives nothing: a user removed or signed out everywhere after it was
     // minted is refused like their token would be.
-    crate::auth::validity::honoured(&app.pool, &p)
+    app.validity
+        .honoured(&p)
         .await
         .unwrap_or(false)
         .then_some(p)

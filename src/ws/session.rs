@@ -293,7 +293,9 @@ impl Session {
             Ok(Notice::Revoked(r)) => r.ends(p),
             Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
                 // A failed check keeps the session: expiry still ends it.
-                crate::auth::validity::honoured(&self.app.pool, p)
+                self.app
+                    .validity
+                    .honoured(p)
                     .await
                     .is_ok_and(|valid| !valid)
             }
@@ -311,7 +313,7 @@ impl Session {
         if (p.tenant_id, p.user_id) != (self.principal.tenant_id, self.principal.user_id) {
             return refused();
         }
-        match crate::auth::validity::honoured(&self.app.pool, &p).await {
+        match self.app.validity.honoured(&p).await {
             Ok(true) => {
                 self.principal = p;
                 let frame = encode(&ServerMessage::Authenticated {

@@ -1,4 +1,7 @@
 //! Integration tests against real PostgreSQL and Redis (started by `make test`).
+// A release build (`cargo test --release`) computes the server future's layout deeper
+// than the default limit allows.
+#![recursion_limit = "256"]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -36,6 +39,7 @@ mod security;
 mod security_input;
 mod security_limits;
 mod security_links;
+mod security_revocation;
 mod security_roles;
 mod security_tokens;
 mod security_ws;

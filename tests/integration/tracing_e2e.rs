@@ -259,9 +259,14 @@ async fn a_dead_job_and_a_5xx_each_log_one_error_event_and_count_it() {
         .unwrap();
     assert_eq!(http["fields"]["request_id"], request_id.as_str());
     assert_eq!(http["fields"]["status"], 503);
-    // The session check refuses before the operation runs, so no operation id names
-    // the route: the bounded fallback label does.
-    assert_eq!(http["fields"]["route"], "unmatched");
+    // The session check is usually answered from memory (issue 18), so the operation
+    // runs and fails: its id names the route. Were it asked of the closed pool, it would
+    // refuse before the operation, and the bounded fallback label would.
+    let route = http["fields"]["route"].as_str().unwrap().to_string();
+    assert!(
+        ["listJobs", "unmatched"].contains(&route.as_str()),
+        "{route}"
+    );
     t.stop().await;
     telemetry.shutdown().await;
 
@@ -273,5 +278,5 @@ async fn a_dead_job_and_a_5xx_each_log_one_error_event_and_count_it() {
             .any(|s| s["name"] == "run probe" && s["status"]["code"] == 2),
         "the last delivery's span failed"
     );
-    assert_eq!(named(&spans, "GET unmatched")["status"]["code"], 2);
+    assert_eq!(named(&spans, &format!("GET {route}"))["status"]["code"], 2);
 }
