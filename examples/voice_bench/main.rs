@@ -25,6 +25,9 @@
 //! with its customer "Ramesh Kumar"; `VOICE_CONCURRENCY` overrides the voice workflow's
 //! worker concurrency (default: `workflows/voice.toml`); `SERVER_NODELAY=1` turns Nagle's
 //! algorithm off on the server's sockets (a diagnostic). Prints one JSON line.
+// The server's endpoint type (its middleware stack) is deeper than the default limit
+// lets a release build lay out.
+#![recursion_limit = "256"]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
