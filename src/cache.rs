@@ -13,7 +13,7 @@ use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{health::Health, telemetry::Metrics};
+use crate::{health::Health, reconnects::Reconnects, telemetry::Metrics};
 
 const LOCAL_TTL: Duration = Duration::from_secs(30);
 const REDIS_TTL_SECS: u64 = 300;
@@ -135,20 +135,33 @@ impl Cache {
     pub fn start_listener(&self, client: redis::Client) {
         let cache = self.clone();
         tokio::spawn(async move {
+            let mut reconnects = Reconnects::default();
             loop {
-                if let Ok(mut pubsub) = client.get_async_pubsub().await
-                    && pubsub.subscribe(cache.channel()).await.is_ok()
-                {
-                    let mut messages = pubsub.on_message();
-                    while let Some(msg) = messages.next().await {
-                        if let Ok(key) = msg.get_payload::<String>() {
-                            cache.local.invalidate(&key).await;
+                let failure = match client.get_async_pubsub().await {
+                    Ok(mut pubsub) => match pubsub.subscribe(cache.channel()).await {
+                        Ok(()) => {
+                            if let Some(attempts) = reconnects.connected() {
+                                tracing::info!(attempts, "cache invalidation subscription back");
+                            }
+                            let mut messages = pubsub.on_message();
+                            while let Some(msg) = messages.next().await {
+                                if let Ok(key) = msg.get_payload::<String>() {
+                                    cache.local.invalidate(&key).await;
+                                }
+                            }
+                            "subscription ended".to_string()
                         }
-                    }
-                }
-                // Whatever was missed while disconnected expires with the local TTL.
+                        Err(e) => e.to_string(),
+                    },
+                    Err(e) => e.to_string(),
+                };
+                // Invalidations published while disconnected are not heard: forget all.
                 cache.local.invalidate_all();
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                let (delay, first) = reconnects.failed();
+                if first {
+                    tracing::warn!(error = %failure, "cache invalidation subscription lost; local entries dropped, reconnecting with backoff");
+                }
+                tokio::time::sleep(delay).await;
             }
         });
     }

@@ -34,6 +34,7 @@ pub mod error;
 pub mod health;
 pub mod integrations;
 pub mod operator;
+pub(crate) mod reconnects;
 pub mod render;
 pub mod resilience;
 pub mod stream_queue;

@@ -27,6 +27,7 @@ use super::{
     Principal,
     validity::{LEASE, Validity},
 };
+use crate::reconnects::Reconnects;
 
 /// How often the subscribed connection is pinged; each answer renews the lease.
 const PING_EVERY: Duration = Duration::from_millis(250);
@@ -128,27 +129,34 @@ impl Revocations {
         tokio::spawn(async move { this.pump(client).await });
     }
 
+    /// Jittered backoff between attempts; one warning per outage (token checks go to
+    /// Postgres meanwhile) and one line when the subscription is back.
     async fn pump(self, client: redis::Client) {
-        let mut backoff = Duration::from_millis(100);
+        let mut reconnects = Reconnects::default();
         loop {
-            match self.listen(&client, &mut backoff).await {
-                Ok(()) => tracing::warn!("revocation subscription ended; reconnecting"),
-                Err(e) => tracing::warn!(error = %e, "revocation subscription lost"),
-            }
+            let failure = match self.listen(&client, &mut reconnects).await {
+                Ok(()) => "subscription ended".to_string(),
+                Err(e) => e.to_string(),
+            };
             // Fail safe: whatever is published from now until the next subscription is
             // not heard, so nothing remembered may be used.
             self.validity.distrust();
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            let (delay, first) = reconnects.failed();
+            if first {
+                tracing::warn!(error = %failure, "revocation subscription lost; token checks go to the database until it is back");
+            }
+            tokio::time::sleep(delay).await;
         }
     }
 
     /// One subscription, until its connection ends or a ping goes unanswered.
-    async fn listen(&self, client: &redis::Client, backoff: &mut Duration) -> RedisResult<()> {
+    async fn listen(&self, client: &redis::Client, reconnects: &mut Reconnects) -> RedisResult<()> {
         let (mut sink, mut messages) = client.get_async_pubsub().await?.split();
         let sent = Instant::now();
         sink.subscribe(&self.channel).await?;
-        *backoff = Duration::from_millis(100);
+        if let Some(attempts) = reconnects.connected() {
+            tracing::info!(attempts, "revocation subscription back");
+        }
         // Whatever was published while we were not listening is lost: forget what was
         // known, then trust what is learnt from now on.
         self.validity.invalidate();

@@ -21,6 +21,8 @@ use redis::aio::ConnectionManager;
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
+use crate::reconnects::Reconnects;
+
 use super::{
     QueueConfig, StreamError,
     ack::Acker,
@@ -28,7 +30,6 @@ use super::{
     deferred::AckAfter,
     housekeeping::{Keeper, pending_of},
     reader::{Handoff, Reader, Shared},
-    reconnect::Reconnects,
     scripts,
 };
 

@@ -30,7 +30,6 @@ mod housekeeping;
 mod producer;
 mod push_batch;
 mod reader;
-mod reconnect;
 mod scripts;
 
 #[cfg(test)]

@@ -25,10 +25,9 @@ use redis::{
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
-use super::{
-    EntryId, QueueConfig, StreamError, ack::Acker, config::GROUP, now_ms, reconnect::Reconnects,
-    scripts,
-};
+use crate::reconnects::Reconnects;
+
+use super::{EntryId, QueueConfig, StreamError, ack::Acker, config::GROUP, now_ms, scripts};
 
 /// What a worker's reader, keeper and backend share.
 pub(crate) struct Shared {

@@ -24,6 +24,7 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::events::{EventBus, JobEvent};
+use crate::reconnects::Reconnects;
 
 /// Events buffered per tenant for a slow listener before it must catch up from Redis.
 const TENANT_BUFFER: usize = 1024;
@@ -104,15 +105,18 @@ impl Hub {
         self.closing.closed().await;
     }
 
-    /// Keeps a subscription alive for the life of the process, reconnecting with backoff
-    /// (capped at a second: the sooner it is back, the fewer events must be replayed).
+    /// Keeps a subscription alive for the life of the process, reconnecting with jittered
+    /// backoff (capped at a second: the sooner it is back, the fewer events must be
+    /// replayed); one warning per outage and one line when it is back.
     async fn pump(self, client: redis::Client, channel: String) {
-        let mut backoff = Duration::from_millis(100);
+        let mut reconnects = Reconnects::capped_at(Duration::from_secs(1));
         loop {
-            match client.get_async_pubsub().await {
+            let failure = match client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                     Ok(()) => {
-                        backoff = Duration::from_millis(100);
+                        if let Some(attempts) = reconnects.connected() {
+                            tracing::info!(attempts, "event subscription back");
+                        }
                         self.resubscribed.send_modify(|n| *n += 1);
                         let mut messages = pubsub.on_message();
                         while let Some(msg) = messages.next().await {
@@ -123,14 +127,17 @@ impl Hub {
                                 self.dispatch(event);
                             }
                         }
-                        tracing::warn!("event subscription ended; reconnecting");
+                        "event subscription ended".to_string()
                     }
-                    Err(e) => tracing::warn!(error = %e, "event subscribe failed"),
+                    Err(e) => format!("event subscribe failed: {e}"),
                 },
-                Err(e) => tracing::warn!(error = %e, "event subscription connect failed"),
+                Err(e) => format!("event subscription connect failed: {e}"),
+            };
+            let (delay, first) = reconnects.failed();
+            if first {
+                tracing::warn!(error = %failure, "event subscription lost; reconnecting with backoff");
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(1));
+            tokio::time::sleep(delay).await;
         }
     }
 }

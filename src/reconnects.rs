@@ -1,7 +1,8 @@
-//! How a reader waits between attempts to reconnect, and what it logs: waits from 50 ms,
-//! doubling to 5 s, jittered (so a fleet of workers does not reconnect in step after an
+//! How a long-lived connection (a queue reader, a pub/sub subscription) waits between
+//! attempts to reconnect, and what it logs: waits from 50 ms, doubling to a cap (5 s by
+//! default), jittered (so a fleet of processes does not reconnect in step after an
 //! outage), starting over once a connection works; one warning per run of failures
-//! instead of one per attempt.
+//! instead of one per attempt, and one line when it is back.
 
 use std::time::Duration;
 
@@ -10,27 +11,35 @@ use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 /// The longest wait between two attempts, before jitter (which adds up to as much again).
 pub(crate) const MAX_DELAY: Duration = Duration::from_secs(5);
 
-/// A reader's run of failed connections.
+/// A connection's run of failed attempts.
 pub(crate) struct Reconnects {
     failures: u32,
+    max: Duration,
     delays: ExponentialBackoff,
 }
 
 impl Default for Reconnects {
     fn default() -> Self {
-        Self {
-            failures: 0,
-            delays: delays(),
-        }
+        Self::capped_at(MAX_DELAY)
     }
 }
 
 impl Reconnects {
+    /// Waits capped at `max` (before jitter): a subscription whose every missed second
+    /// must be replayed wants a lower cap than a queue reader.
+    pub(crate) fn capped_at(max: Duration) -> Self {
+        Self {
+            failures: 0,
+            max,
+            delays: delays(max),
+        }
+    }
+
     /// Counts a failure: how long to wait before the next attempt, and whether it is the
     /// first of its run (the one to warn about).
     pub(crate) fn failed(&mut self) -> (Duration, bool) {
         self.failures += 1;
-        let delay = self.delays.next().unwrap_or(MAX_DELAY);
+        let delay = self.delays.next().unwrap_or(self.max);
         (delay, self.failures == 1)
     }
 
@@ -40,15 +49,15 @@ impl Reconnects {
             return None;
         }
         let run = self.failures;
-        *self = Self::default();
+        *self = Self::capped_at(self.max);
         Some(run)
     }
 }
 
-fn delays() -> ExponentialBackoff {
+fn delays(max: Duration) -> ExponentialBackoff {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(50))
-        .with_max_delay(MAX_DELAY)
+        .with_max_delay(max)
         .with_jitter()
         .without_max_times()
         .build()
@@ -85,5 +94,16 @@ mod tests {
             delay <= Duration::from_millis(100),
             "the backoff started over: {delay:?}"
         );
+    }
+
+    #[test]
+    fn a_lower_cap_holds_through_a_long_run_and_after_it() {
+        let cap = Duration::from_secs(1);
+        let mut r = Reconnects::capped_at(cap);
+        let waits: Vec<Duration> = (0..30).map(|_| r.failed().0).collect();
+        assert!(waits.iter().all(|d| *d <= cap * 2), "{waits:?}");
+        r.connected();
+        let again: Vec<Duration> = (0..30).map(|_| r.failed().0).collect();
+        assert!(again.iter().all(|d| *d <= cap * 2), "{again:?}");
     }
 }
