@@ -140,9 +140,7 @@ impl Cache {
                 let failure = match client.get_async_pubsub().await {
                     Ok(mut pubsub) => match pubsub.subscribe(cache.channel()).await {
                         Ok(()) => {
-                            if let Some(attempts) = reconnects.connected() {
-                                tracing::info!(attempts, "cache invalidation subscription back");
-                            }
+                            reconnects.back(SUBSCRIPTION);
                             let mut messages = pubsub.on_message();
                             while let Some(msg) = messages.next().await {
                                 if let Ok(key) = msg.get_payload::<String>() {
@@ -157,15 +155,14 @@ impl Cache {
                 };
                 // Invalidations published while disconnected are not heard: forget all.
                 cache.local.invalidate_all();
-                let (delay, first) = reconnects.failed();
-                if first {
-                    tracing::warn!(error = %failure, "cache invalidation subscription lost; local entries dropped, reconnecting with backoff");
-                }
-                tokio::time::sleep(delay).await;
+                reconnects.back_off(SUBSCRIPTION, &failure).await;
             }
         });
     }
 }
+
+/// How the invalidation subscription is named in its reconnect log lines.
+const SUBSCRIPTION: &str = "cache invalidation subscription (local entries dropped meanwhile)";
 
 pub fn customer_key(tenant: uuid::Uuid, id: uuid::Uuid) -> String {
     format!("customer:{tenant}:{id}")

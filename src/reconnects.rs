@@ -54,6 +54,25 @@ impl Reconnects {
     }
 }
 
+impl Reconnects {
+    /// Counts a failed attempt of `what` (a subscription), warns if it starts an outage,
+    /// and waits before the next attempt.
+    pub(crate) async fn back_off(&mut self, what: &str, error: &str) {
+        let (delay, first) = self.failed();
+        if first {
+            tracing::warn!(error, "{what} lost; reconnecting with backoff");
+        }
+        tokio::time::sleep(delay).await;
+    }
+
+    /// `what` is connected: logs the end of an outage, if one was going on.
+    pub(crate) fn back(&mut self, what: &str) {
+        if let Some(attempts) = self.connected() {
+            tracing::info!(attempts, "{what} back");
+        }
+    }
+}
+
 fn delays(max: Duration) -> ExponentialBackoff {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(50))

@@ -29,6 +29,9 @@ use super::{
 };
 use crate::reconnects::Reconnects;
 
+/// How the subscription is named in its reconnect log lines.
+const SUBSCRIPTION: &str = "revocation subscription (token checks go to the database meanwhile)";
+
 /// How often the subscribed connection is pinged; each answer renews the lease.
 const PING_EVERY: Duration = Duration::from_millis(250);
 /// Notices buffered for a slow listener; one that lags re-checks Postgres instead.
@@ -141,11 +144,7 @@ impl Revocations {
             // Fail safe: whatever is published from now until the next subscription is
             // not heard, so nothing remembered may be used.
             self.validity.distrust();
-            let (delay, first) = reconnects.failed();
-            if first {
-                tracing::warn!(error = %failure, "revocation subscription lost; token checks go to the database until it is back");
-            }
-            tokio::time::sleep(delay).await;
+            reconnects.back_off(SUBSCRIPTION, &failure).await;
         }
     }
 
@@ -154,9 +153,7 @@ impl Revocations {
         let (mut sink, mut messages) = client.get_async_pubsub().await?.split();
         let sent = Instant::now();
         sink.subscribe(&self.channel).await?;
-        if let Some(attempts) = reconnects.connected() {
-            tracing::info!(attempts, "revocation subscription back");
-        }
+        reconnects.back(SUBSCRIPTION);
         // Whatever was published while we were not listening is lost: forget what was
         // known, then trust what is learnt from now on.
         self.validity.invalidate();

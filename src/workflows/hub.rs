@@ -114,9 +114,7 @@ impl Hub {
             let failure = match client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                     Ok(()) => {
-                        if let Some(attempts) = reconnects.connected() {
-                            tracing::info!(attempts, "event subscription back");
-                        }
+                        reconnects.back(SUBSCRIPTION);
                         self.resubscribed.send_modify(|n| *n += 1);
                         let mut messages = pubsub.on_message();
                         while let Some(msg) = messages.next().await {
@@ -133,14 +131,13 @@ impl Hub {
                 },
                 Err(e) => format!("event subscription connect failed: {e}"),
             };
-            let (delay, first) = reconnects.failed();
-            if first {
-                tracing::warn!(error = %failure, "event subscription lost; reconnecting with backoff");
-            }
-            tokio::time::sleep(delay).await;
+            reconnects.back_off(SUBSCRIPTION, &failure).await;
         }
     }
 }
+
+/// How the event subscription is named in its reconnect log lines.
+const SUBSCRIPTION: &str = "event subscription";
 
 /// Resolves once `closing` (from [`Hub::closing`]) turns `true`.
 pub async fn shutting_down(closing: &mut watch::Receiver<bool>) {

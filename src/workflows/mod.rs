@@ -21,6 +21,7 @@ pub mod events;
 mod events_batch;
 pub mod events_park;
 mod events_script;
+mod gated;
 pub mod hub;
 pub mod invoice;
 pub mod pause;

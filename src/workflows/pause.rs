@@ -9,18 +9,13 @@
 //! running; within about a second of a pause no new one starts, and within about a
 //! second of a resume the queue is read again.
 
-use std::{
-    collections::BTreeSet,
-    sync::Arc,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::{collections::BTreeSet, sync::Arc, task::Context, time::Duration};
 
-use apalis::prelude::{Backend, WorkerContext};
-use apalis_core::backend::BackendConfig;
 use futures::{FutureExt, future::BoxFuture};
 use redis::{AsyncCommands, aio::ConnectionManager};
 use tokio::sync::watch;
+
+use super::gated::{Gate, Gated};
 
 /// How often a worker process reads the set.
 const REFRESH: Duration = Duration::from_secs(1);
@@ -103,26 +98,32 @@ pub struct Gates(watch::Receiver<Arc<BTreeSet<String>>>);
 impl Gates {
     /// A gate for `workflow`'s worker around its backend.
     pub fn gate<B>(&self, workflow: &str, inner: B) -> PauseGate<B> {
-        PauseGate {
+        Gated {
             inner,
-            workflow: workflow.to_string(),
-            rx: self.0.clone(),
-            resumed: None,
+            gate: Unpaused {
+                workflow: workflow.to_string(),
+                rx: self.0.clone(),
+                resumed: None,
+            },
         }
     }
 }
 
 /// A worker's backend that is not read while its workflow is paused.
-pub struct PauseGate<B> {
-    inner: B,
+pub type PauseGate<B> = Gated<B, Unpaused>;
+
+/// The gate of [`PauseGate`]: open while its workflow is not paused.
+pub struct Unpaused {
     workflow: String,
     rx: watch::Receiver<Arc<BTreeSet<String>>>,
     /// Resolves when the workflow is no longer paused (or the watch is gone).
     resumed: Option<BoxFuture<'static, ()>>,
 }
 
-impl<B> PauseGate<B> {
-    /// Open, or pending (the waker registered for the resume).
+impl Gate for Unpaused {
+    // A paused worker stays ready: only its reading waits.
+    const HOLDS_READY: bool = false;
+
     fn open(&mut self, cx: &mut Context<'_>) -> bool {
         if !self.rx.borrow().contains(&self.workflow) {
             self.resumed = None;
@@ -141,53 +142,5 @@ impl<B> PauseGate<B> {
             return true;
         }
         false
-    }
-}
-
-impl<B: Backend> Backend for PauseGate<B> {
-    type Task = B::Task;
-    type Error = B::Error;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx, worker)
-    }
-
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Option<Result<Self::Task, Self::Error>>> {
-        if !self.open(cx) {
-            return Poll::Pending;
-        }
-        self.inner.poll_next(cx, worker)
-    }
-
-    fn poll_close(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_close(cx, worker)
-    }
-}
-
-impl<B: BackendConfig> BackendConfig for PauseGate<B> {
-    type Args = B::Args;
-    type Id = B::Id;
-    type Kind = B::Kind;
-    type Config = B::Config;
-    type Layer = B::Layer;
-
-    fn config(&self) -> &Self::Config {
-        self.inner.config()
-    }
-
-    fn middleware(&mut self, worker: &mut WorkerContext) -> Self::Layer {
-        self.inner.middleware(worker)
     }
 }

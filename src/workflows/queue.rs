@@ -230,13 +230,10 @@ impl JobQueue {
                 let producer = self.producer(workflow)?;
                 // One job (a request's enqueue, a retry) joins the other single pushes
                 // of the moment in one script call; a batch is one call already.
-                let pushed = match (pushes.pop(), pushes.is_empty()) {
-                    (Some(push), true) => producer.push_batched(push).await,
-                    (Some(push), false) => {
-                        pushes.push(push);
-                        producer.push_many(&pushes).await.map(drop)
-                    }
-                    (None, _) => Ok(()),
+                let pushed = if pushes.len() == 1 {
+                    producer.push_batched(pushes.remove(0)).await
+                } else {
+                    producer.push_many(&pushes).await.map(drop)
                 };
                 pushed.map_err(|e| EnqueueError::QueueUnavailable(e.to_string()))
             });

@@ -12,14 +12,14 @@ use std::{
     collections::HashMap,
     pin::Pin,
     sync::{Arc, Mutex},
-    task::{Context, Poll},
+    task::Context,
     time::{Duration, Instant},
 };
 
-use apalis::prelude::{Backend, WorkerContext};
-use apalis_core::backend::BackendConfig;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use futures::FutureExt;
+
+use super::gated::{Gate, Gated};
 
 /// First restart delay; it doubles up to [`MAX_DELAY`], and jitter adds up to as much
 /// again to each (so restarts of workers that failed together spread out).
@@ -102,83 +102,41 @@ impl RestartPolicy {
 }
 
 /// A backend that reads nothing until a delay has passed, then is `inner`.
-pub struct AfterDelay<B> {
-    inner: B,
-    wait: Option<Pin<Box<tokio::time::Sleep>>>,
-}
+pub type AfterDelay<B> = Gated<B, Delay>;
+
+/// The gate of [`AfterDelay`]: shut until its delay has passed, then open for good.
+pub struct Delay(Option<Pin<Box<tokio::time::Sleep>>>);
 
 impl<B> AfterDelay<B> {
     pub fn new(inner: B, delay: Duration) -> Self {
         let wait = (!delay.is_zero()).then(|| Box::pin(tokio::time::sleep(delay)));
-        Self { inner, wait }
+        Gated {
+            inner,
+            gate: Delay(wait),
+        }
     }
+}
 
-    /// Pending until the delay has passed (registering the waker), then ready for good.
-    fn waited(&mut self, cx: &mut Context<'_>) -> bool {
-        if let Some(wait) = self.wait.as_mut() {
+impl Gate for Delay {
+    // Nothing of the backend runs before the delay, not even its readiness.
+    const HOLDS_READY: bool = true;
+
+    fn open(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Some(wait) = self.0.as_mut() {
             if wait.poll_unpin(cx).is_pending() {
                 return false;
             }
-            self.wait = None;
+            self.0 = None;
         }
         true
-    }
-}
-
-impl<B: Backend> Backend for AfterDelay<B> {
-    type Task = B::Task;
-    type Error = B::Error;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), Self::Error>> {
-        if !self.waited(cx) {
-            return Poll::Pending;
-        }
-        self.inner.poll_ready(cx, worker)
-    }
-
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Option<Result<Self::Task, Self::Error>>> {
-        if !self.waited(cx) {
-            return Poll::Pending;
-        }
-        self.inner.poll_next(cx, worker)
-    }
-
-    fn poll_close(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_close(cx, worker)
-    }
-}
-
-impl<B: BackendConfig> BackendConfig for AfterDelay<B> {
-    type Args = B::Args;
-    type Id = B::Id;
-    type Kind = B::Kind;
-    type Config = B::Config;
-    type Layer = B::Layer;
-
-    fn config(&self) -> &Self::Config {
-        self.inner.config()
-    }
-
-    fn middleware(&mut self, worker: &mut WorkerContext) -> Self::Layer {
-        self.inner.middleware(worker)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use apalis::prelude::{Backend, WorkerContext};
+    use std::task::Poll;
 
     #[test]
     fn delays_grow_with_jitter_up_to_the_cap_and_only_the_first_failure_is_logged() {
